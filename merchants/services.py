@@ -1,0 +1,160 @@
+"""Every write on merchants, stores and staff."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from o2o.errors import DomainError, PermissionDenied
+from o2o.models import check_transition
+
+from .models import Category, City, District, Membership, Merchant, MerchantEvent, Store
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name, allow_unicode=False)[:120] or "merchant"
+    slug, n = base, 1
+    while Merchant.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def merchant_apply(
+    *,
+    user: User,
+    name: str,
+    category: Category,
+    city: City,
+    store_name: str,
+    district: District,
+    address: str,
+    latitude: Decimal,
+    longitude: Decimal,
+    description: str = "",
+    phone: str = "",
+    email: str = "",
+    business_licence: str = "",
+    hours: str = "",
+) -> Merchant:
+    """A user applies to sell: a pending merchant, its first store, them as owner."""
+    if Membership.objects.filter(user=user, role=Membership.Role.OWNER).exists():
+        raise DomainError("already_merchant", _("You already own a merchant account."))
+    if district.city_id != city.pk:
+        raise DomainError("district_not_in_city", _("That district is not in the chosen city."))
+    merchant = Merchant.objects.create(
+        name=name,
+        slug=_unique_slug(name),
+        category=category,
+        city=city,
+        description=description,
+        phone=phone,
+        email=email or user.email,
+        business_licence=business_licence,
+    )
+    store_create(
+        merchant=merchant,
+        name=store_name,
+        district=district,
+        address=address,
+        latitude=latitude,
+        longitude=longitude,
+        phone=phone,
+        hours=hours,
+    )
+    Membership.objects.create(user=user, merchant=merchant, role=Membership.Role.OWNER)
+    MerchantEvent.objects.create(merchant=merchant, to_status=merchant.status, by=user)
+    _notify_admins_pending()
+    return merchant
+
+
+def _notify_admins_pending() -> None:
+    from notifications.tasks import notify_admins_moderation
+
+    transaction.on_commit(lambda: notify_admins_moderation.delay())
+
+
+def store_create(*, merchant: Merchant, **fields: Any) -> Store:
+    return Store.objects.create(merchant=merchant, **fields)
+
+
+@transaction.atomic
+def _merchant_transition(
+    *, merchant: Merchant, to: str, by: User | None, reason: str = ""
+) -> Merchant:
+    locked = Merchant.objects.select_for_update().get(pk=merchant.pk)
+    check_transition(Merchant.TRANSITIONS, locked.status, to, what="merchant")
+    MerchantEvent.objects.create(
+        merchant=locked, from_status=locked.status, to_status=to, reason=reason, by=by
+    )
+    locked.status = to
+    locked.status_reason = reason
+    locked.save(update_fields=["status", "status_reason", "updated_at"])
+    return locked
+
+
+def merchant_approve(*, merchant: Merchant, by: User) -> Merchant:
+    return _merchant_transition(merchant=merchant, to=Merchant.Status.APPROVED, by=by)
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("reason_required", _("Please give a reason the merchant will see."))
+    return reason
+
+
+def merchant_reject(*, merchant: Merchant, by: User, reason: str) -> Merchant:
+    return _merchant_transition(
+        merchant=merchant, to=Merchant.Status.REJECTED, by=by, reason=_require_reason(reason)
+    )
+
+
+def merchant_suspend(*, merchant: Merchant, by: User, reason: str) -> Merchant:
+    """A suspended merchant's offers disappear from every list and cannot be bought."""
+    return _merchant_transition(
+        merchant=merchant, to=Merchant.Status.SUSPENDED, by=by, reason=_require_reason(reason)
+    )
+
+
+def merchant_reinstate(*, merchant: Merchant, by: User) -> Merchant:
+    return _merchant_transition(merchant=merchant, to=Merchant.Status.APPROVED, by=by)
+
+
+def staff_membership(
+    user: User,
+    merchant: Merchant,
+    *,
+    store: Store | None = None,
+    manage: bool = False,
+) -> Membership:
+    """The user's membership at `merchant`, or PermissionDenied with a stable code.
+
+    `store`: the user must work at that store (and it must be the merchant's).
+    `manage`: the user must be an owner or manager (cashiers only redeem).
+    """
+    membership = (
+        Membership.objects.filter(user_id=user.pk, merchant_id=merchant.pk)
+        .prefetch_related("stores")
+        .first()
+        if user.is_authenticated
+        else None
+    )
+    if membership is None:
+        raise PermissionDenied("not_your_merchant", _("This belongs to another merchant."))
+    if manage and not membership.can_manage:
+        raise PermissionDenied(
+            "role_not_allowed",
+            _("Your role (%(role)s) cannot do this.") % {"role": membership.role},
+        )
+    if store is not None:
+        if store.merchant_id != merchant.pk:
+            raise PermissionDenied("not_your_store", _("This store belongs to another merchant."))
+        assigned = list(membership.stores.all())
+        if assigned and store not in assigned:
+            raise PermissionDenied("not_your_store", _("You are not staff at this store."))
+    return membership

@@ -1,0 +1,131 @@
+"""Notification tasks: take ids, reload rows, notify once per key."""
+
+from celery import shared_task
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+
+from .services import notify
+
+RETRY = {
+    "acks_late": True,
+    "autoretry_for": (ConnectionError, TimeoutError),
+    "retry_backoff": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(**RETRY)
+def notify_order_paid(order_id: int) -> None:
+    from orders.models import Order
+
+    order = Order.objects.select_related("offer", "user").filter(pk=order_id).first()
+    if order is None or order.paid_at is None:
+        return
+    notify(
+        user=order.user,
+        kind="order_paid",
+        key=f"order_paid:{order.pk}",
+        title=_("Your vouchers for %(offer)s are ready") % {"offer": order.offer.title},
+        body=_("Order #%(id)s is paid: %(n)s voucher(s) are waiting in My vouchers.")
+        % {"id": order.pk, "n": order.quantity},
+        url=reverse("orders:vouchers"),
+    )
+
+
+@shared_task(**RETRY)
+def notify_redeemed(redemption_id: int) -> None:
+    from orders.models import Redemption
+
+    redemption = (
+        Redemption.objects.select_related("voucher__offer", "voucher__user", "store")
+        .filter(pk=redemption_id)
+        .first()
+    )
+    if redemption is None:
+        return
+    voucher = redemption.voucher
+    notify(
+        user=voucher.user,
+        kind="voucher_redeemed",
+        key=f"voucher_redeemed:{redemption.pk}",
+        title=_("Voucher used at %(store)s") % {"store": redemption.store.name},
+        body=_("How was %(offer)s? Write a review to help others choose.")
+        % {"offer": voucher.offer.title},
+        url=reverse("orders:vouchers"),
+        email=False,
+    )
+
+
+@shared_task(**RETRY)
+def notify_refunded(refund_id: int) -> None:
+    from payments.models import Refund
+
+    refund = (
+        Refund.objects.select_related("payment__order__user", "payment__order__offer")
+        .filter(pk=refund_id)
+        .first()
+    )
+    if refund is None or refund.status != Refund.Status.SUCCEEDED:
+        return
+    order = refund.payment.order
+    notify(
+        user=order.user,
+        kind="refund_done",
+        key=f"refund_done:{refund.pk}",
+        title=_("Refund of %(amount)s %(currency)s done")
+        % {"amount": refund.amount, "currency": refund.currency},
+        body=_("Your refund for %(offer)s is on its way back to you.")
+        % {"offer": order.offer.title},
+        url=reverse("orders:detail", args=[order.pk]),
+    )
+
+
+@shared_task(**RETRY)
+def notify_offer_moderated(offer_id: int, outcome: str) -> None:
+    from merchants.models import Membership
+    from offers.models import Offer
+
+    offer = Offer.objects.select_related("merchant").filter(pk=offer_id).first()
+    if offer is None:
+        return
+    owners = User.objects.filter(
+        memberships__merchant=offer.merchant,
+        memberships__role__in=[Membership.Role.OWNER, Membership.Role.MANAGER],
+    )
+    count = offer.events.filter(to_status=offer.status).count()
+    for user in owners:
+        if outcome == "approved":
+            title = _("Your deal “%(title)s” is live") % {"title": offer.title}
+            body = ""
+        else:
+            title = _("Your deal “%(title)s” needs changes") % {"title": offer.title}
+            body = offer.status_reason
+        notify(
+            user=user,
+            kind=f"offer_{outcome}",
+            key=f"offer_{outcome}:{offer.pk}:{count}:{user.pk}",
+            title=title,
+            body=body,
+            url=reverse("merchants:offer_edit", args=[offer.pk]),
+        )
+
+
+@shared_task(**RETRY)
+def notify_admins_moderation() -> None:
+    """Tell admins something waits in the moderation queue (once per item)."""
+    from merchants.models import Merchant
+
+    admins = list(User.objects.filter(Q(is_staff=True), is_active=True))
+    for merchant in Merchant.objects.filter(status=Merchant.Status.PENDING).order_by("pk")[:50]:
+        for admin in admins:
+            notify(
+                user=admin,
+                kind="moderation_pending",
+                key=f"moderation_merchant:{merchant.pk}:{admin.pk}",
+                title=_("New merchant to review: %(name)s") % {"name": merchant.name},
+                url=reverse("moderation:queue"),
+                email=False,
+            )

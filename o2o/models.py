@@ -1,0 +1,41 @@
+"""Shared model pieces: money fields and the state-machine helper."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from o2o.errors import Conflict
+
+
+def MoneyField(verbose_name: str | None = None, **kwargs: object) -> models.DecimalField:
+    """A money amount; its currency lives in a sibling `currency` field."""
+    kwargs.setdefault("max_digits", 12)
+    kwargs.setdefault("decimal_places", 2)
+    kwargs.setdefault("default", Decimal("0.00"))
+    return models.DecimalField(verbose_name, **kwargs)  # type: ignore[arg-type]
+
+
+def CurrencyField() -> models.CharField:
+    return models.CharField(_("currency"), max_length=3, default=settings.CURRENCY)
+
+
+def check_transition(
+    transitions: dict[str, set[str]], current: str, new: str, *, what: str
+) -> None:
+    """Refuse a status change that the lifecycle does not allow."""
+    if new not in transitions.get(current, set()):
+        raise Conflict(
+            f"{what}_{current}",
+            _("This %(what)s is %(current)s and cannot become %(new)s.")
+            % {"what": what, "current": current, "new": new},
+        )
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True

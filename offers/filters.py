@@ -1,0 +1,77 @@
+"""The one set of filters and sorts used by the offer pages and the API."""
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+
+from merchants.models import Category, District
+
+from .models import Offer
+
+SORTS = {
+    "best_selling": ("-sold_count", "-pk"),
+    "rating": ("-rating", "-rating_count", "-pk"),
+    "price": ("price", "pk"),
+    "price_desc": ("-price", "-pk"),
+    "newest": ("-published_at", "-pk"),
+}
+
+
+class OfferFilter(filters.FilterSet):
+    q = filters.CharFilter(method="search", label=_("Search"))
+    category = filters.ModelChoiceFilter(
+        queryset=Category.objects.all(),
+        to_field_name="slug",
+        field_name="category",
+        label=_("Category"),
+        empty_label=_("All categories"),
+    )
+    district = filters.ModelChoiceFilter(
+        queryset=District.objects.all(),
+        to_field_name="slug",
+        method="in_district",
+        label=_("District"),
+        empty_label=_("All districts"),
+    )
+    price_min = filters.NumberFilter(
+        field_name="price", lookup_expr="gte", label=_("Min price"), min_value=0
+    )
+    price_max = filters.NumberFilter(
+        field_name="price", lookup_expr="lte", label=_("Max price"), min_value=0
+    )
+    rating_min = filters.NumberFilter(
+        field_name="rating", lookup_expr="gte", label=_("Min rating"), min_value=0, max_value=5
+    )
+    merchant = filters.NumberFilter(field_name="merchant_id", label=_("Merchant"))
+    sort = filters.ChoiceFilter(
+        method="sort_by",
+        label=_("Sort by"),
+        empty_label=_("Recommended"),
+        choices=[
+            ("best_selling", _("Best-selling")),
+            ("rating", _("Top rated")),
+            ("price", _("Price: low to high")),
+            ("price_desc", _("Price: high to low")),
+            ("newest", _("Newest")),
+        ],
+    )
+
+    class Meta:
+        model = Offer
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet[Offer], name: str, value: str) -> QuerySet[Offer]:
+        for word in value.split()[:5]:
+            queryset = queryset.filter(
+                Q(title__icontains=word)
+                | Q(summary__icontains=word)
+                | Q(merchant__name__icontains=word)
+                | Q(category__name__icontains=word)
+            )
+        return queryset
+
+    def in_district(self, queryset: QuerySet[Offer], name: str, value: District) -> QuerySet[Offer]:
+        return queryset.filter(stores__district=value).distinct()
+
+    def sort_by(self, queryset: QuerySet[Offer], name: str, value: str) -> QuerySet[Offer]:
+        return queryset.order_by(*SORTS.get(value, ()))

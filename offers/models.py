@@ -1,0 +1,181 @@
+"""Offers (shown as "deals"), their images, events and favourites."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from merchants.models import Category, Merchant, Store
+from o2o.models import CurrencyField, MoneyField, TimeStamped
+
+
+class Offer(TimeStamped):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PENDING_REVIEW = "pending_review", _("Waiting for review")
+        LIVE = "live", _("Live")
+        PAUSED = "paused", _("Paused")
+        REJECTED = "rejected", _("Rejected")
+        ENDED = "ended", _("Ended")
+
+    TRANSITIONS: dict[str, set[str]] = {
+        "draft": {"pending_review"},
+        "rejected": {"pending_review"},
+        "pending_review": {"live", "rejected", "draft"},
+        "live": {"paused", "ended", "pending_review"},
+        "paused": {"live", "ended", "pending_review"},
+        "ended": set(),
+    }
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="offers")
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="offers", verbose_name=_("category")
+    )
+    title = models.CharField(_("title"), max_length=120)
+    summary = models.CharField(_("summary"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    includes = models.TextField(
+        _("what is included"), blank=True, help_text=_("One item per line.")
+    )
+    fine_print = models.TextField(_("fine print"), blank=True)
+    image = models.ImageField(_("cover image"), upload_to="offers/", blank=True)
+
+    price = MoneyField(_("price"))
+    list_price = MoneyField(_("list price"))
+    currency = CurrencyField()
+
+    stock = models.PositiveIntegerField(
+        _("stock"), null=True, blank=True, help_text=_("Leave empty for unlimited.")
+    )
+    # Units neither sold nor reserved by an unpaid order; decremented with a
+    # conditional UPDATE so concurrent buyers can never oversell.
+    stock_left = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    limit_per_user = models.PositiveSmallIntegerField(
+        _("limit per customer"), null=True, blank=True, help_text=_("Leave empty for no limit.")
+    )
+    sale_starts_at = models.DateTimeField(_("sale starts"), null=True, blank=True)
+    sale_ends_at = models.DateTimeField(_("sale ends"), null=True, blank=True)
+    validity_days = models.PositiveSmallIntegerField(
+        _("voucher valid for (days)"), default=90, help_text=_("Counted from the day of payment.")
+    )
+    uses_per_voucher = models.PositiveSmallIntegerField(_("uses per voucher"), default=1)
+    stores = models.ManyToManyField(
+        Store, related_name="offers", verbose_name=_("usable at stores")
+    )
+    booking_required = models.BooleanField(_("booking required"), default=False)
+    usable_days = models.CharField(
+        _("usable days"), max_length=80, blank=True, help_text=_("e.g. Mon–Fri")
+    )
+    usable_hours = models.CharField(
+        _("usable hours"), max_length=80, blank=True, help_text=_("e.g. 11:00–21:00")
+    )
+    refundable = models.BooleanField(_("refund any time before use"), default=True)
+    refund_on_expiry = models.BooleanField(_("refund automatically on expiry"), default=True)
+
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    status_reason = models.TextField(_("reason"), blank=True)
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    commission_rate = models.DecimalField(
+        _("commission rate"), max_digits=5, decimal_places=4, null=True, blank=True
+    )
+
+    # Counters: changed only with F() expressions by services.
+    view_count = models.PositiveIntegerField(default=0)
+    sold_count = models.PositiveIntegerField(default=0, db_index=True)
+    rating_sum = models.PositiveIntegerField(default=0)
+    rating_count = models.PositiveIntegerField(default=0)
+    rating = models.DecimalField(max_digits=3, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        ordering = ["-published_at", "-pk"]
+        indexes = [models.Index(fields=["status", "category"], name="offer_status_category")]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gt=0), name="offer_price_positive"),
+            models.CheckConstraint(
+                condition=Q(list_price__gte=F("price")), name="offer_list_price_not_below_price"
+            ),
+            models.CheckConstraint(
+                condition=Q(stock_left__isnull=True) | Q(stock_left__lte=F("stock")),
+                name="offer_stock_left_within_stock",
+            ),
+            models.CheckConstraint(
+                condition=Q(uses_per_voucher__gte=1), name="offer_uses_at_least_one"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def saving(self) -> Decimal:
+        return self.list_price - self.price
+
+    @property
+    def discount_percent(self) -> int:
+        if not self.list_price:
+            return 0
+        return int((self.saving / self.list_price * 100).quantize(Decimal("1")))
+
+    @property
+    def included_items(self) -> list[str]:
+        return [line.strip() for line in self.includes.splitlines() if line.strip()]
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == self.Status.LIVE
+
+    @property
+    def is_sold_out(self) -> bool:
+        return self.stock_left is not None and self.stock_left <= 0
+
+
+class OfferImage(models.Model):
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(_("image"), upload_to="offers/")
+    caption = models.CharField(_("caption"), max_length=120, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.offer_id} #{self.position}"
+
+
+class OfferEvent(models.Model):
+    """Audit row for every status change of an offer."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    reason = models.TextField(blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
+
+
+class Favourite(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourites"
+    )
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="favourites")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "offer"], name="favourite_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ♥ {self.offer_id}"

@@ -1,0 +1,229 @@
+"""Every write on offers: editing, the moderation lifecycle, counters."""
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from merchants.models import Merchant, Store
+from merchants.services import staff_membership
+from o2o.errors import Conflict, DomainError
+from o2o.models import check_transition
+
+from .models import Favourite, Offer, OfferEvent, OfferImage
+
+EDITABLE_FIELDS = (
+    "category",
+    "title",
+    "summary",
+    "description",
+    "includes",
+    "fine_print",
+    "image",
+    "price",
+    "list_price",
+    "stock",
+    "limit_per_user",
+    "sale_starts_at",
+    "sale_ends_at",
+    "validity_days",
+    "uses_per_voucher",
+    "booking_required",
+    "usable_days",
+    "usable_hours",
+    "refundable",
+    "refund_on_expiry",
+)
+
+
+def _validate(fields: dict[str, Any], stores: list[Store], merchant: Merchant) -> None:
+    price, list_price = fields.get("price"), fields.get("list_price")
+    if price is None or price <= 0:
+        raise DomainError("invalid_price", _("The price must be more than zero."))
+    if list_price is None or list_price < price:
+        raise DomainError("invalid_list_price", _("The list price cannot be below the price."))
+    starts, ends = fields.get("sale_starts_at"), fields.get("sale_ends_at")
+    if starts and ends and ends <= starts:
+        raise DomainError("invalid_sale_window", _("The sale must end after it starts."))
+    if (fields.get("uses_per_voucher") or 1) < 1:
+        raise DomainError("invalid_uses", _("A voucher must allow at least one use."))
+    if not stores:
+        raise DomainError("no_store", _("Choose at least one store where the deal can be used."))
+    if any(store.merchant_id != merchant.pk for store in stores):
+        raise DomainError("not_your_store", _("Every store must be one of yours."))
+
+
+def _event(
+    offer: Offer, from_status: str, to_status: str, by: User | None, reason: str = ""
+) -> None:
+    OfferEvent.objects.create(
+        offer=offer, from_status=from_status, to_status=to_status, by=by, reason=reason
+    )
+
+
+@transaction.atomic
+def offer_create(
+    *,
+    merchant: Merchant,
+    by: User,
+    stores: list[Store],
+    images: list[Any] = (),
+    **fields: Any,  # type: ignore[assignment]
+) -> Offer:
+    """A new offer, as a draft the merchant can still change."""
+    staff_membership(by, merchant, manage=True)
+    fields = {k: v for k, v in fields.items() if k in EDITABLE_FIELDS}
+    _validate(fields, stores, merchant)
+    offer = Offer(merchant=merchant, **fields)
+    offer.stock_left = offer.stock
+    offer.save()
+    offer.stores.set(stores)
+    for position, image in enumerate(images):
+        OfferImage.objects.create(offer=offer, image=image, position=position)
+    _event(offer, "", offer.status, by, "created")
+    return offer
+
+
+@transaction.atomic
+def offer_update(*, offer: Offer, by: User, stores: list[Store], **fields: Any) -> Offer:
+    """Change an offer. A live or paused offer goes back to review, since
+    consumers would otherwise see terms an admin never approved."""
+    staff_membership(by, offer.merchant, manage=True)
+    locked = Offer.objects.select_for_update().get(pk=offer.pk)
+    if locked.status == Offer.Status.ENDED:
+        raise Conflict("offer_ended", _("An ended offer cannot be changed."))
+    fields = {k: v for k, v in fields.items() if k in EDITABLE_FIELDS}
+    _validate(fields, stores, locked.merchant)
+    # Units already sold or reserved stay taken when the stock changes.
+    taken = (locked.stock - locked.stock_left) if locked.stock is not None else None
+    if taken is None:
+        taken = _units_taken(locked)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    if locked.stock is None:
+        locked.stock_left = None
+    else:
+        if locked.stock < taken:
+            raise DomainError(
+                "stock_below_sold",
+                _("Stock cannot be below the %(n)s units already sold or reserved.") % {"n": taken},
+            )
+        locked.stock_left = locked.stock - taken
+    previous = locked.status
+    if previous in (Offer.Status.LIVE, Offer.Status.PAUSED):
+        locked.status = Offer.Status.PENDING_REVIEW
+        _event(locked, previous, locked.status, by, "edited")
+    locked.save()
+    locked.stores.set(stores)
+    return locked
+
+
+def _units_taken(offer: Offer) -> int:
+    from orders.selectors import units_taken
+
+    return units_taken(offer)
+
+
+@transaction.atomic
+def _offer_transition(*, offer: Offer, to: str, by: User | None, reason: str = "") -> Offer:
+    locked = Offer.objects.select_for_update().get(pk=offer.pk)
+    check_transition(Offer.TRANSITIONS, locked.status, to, what="offer")
+    _event(locked, locked.status, to, by, reason)
+    locked.status = to
+    locked.status_reason = reason
+    if to == Offer.Status.LIVE and locked.published_at is None:
+        locked.published_at = timezone.now()
+    locked.save(update_fields=["status", "status_reason", "published_at", "updated_at"])
+    return locked
+
+
+def offer_submit(*, offer: Offer, by: User) -> Offer:
+    """The merchant asks an admin to review the offer."""
+    staff_membership(by, offer.merchant, manage=True)
+    if not offer.merchant.is_approved:
+        raise Conflict(
+            "merchant_not_approved",
+            _("Your business must be approved before its offers can be reviewed."),
+        )
+    if not offer.stores.exists():
+        raise DomainError("no_store", _("Choose at least one store where the deal can be used."))
+    return _offer_transition(offer=offer, to=Offer.Status.PENDING_REVIEW, by=by)
+
+
+def offer_approve(*, offer: Offer, by: User) -> Offer:
+    result = _offer_transition(offer=offer, to=Offer.Status.LIVE, by=by)
+    _notify_merchant(result.pk, "approved")
+    return result
+
+
+def offer_reject(*, offer: Offer, by: User, reason: str) -> Offer:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("reason_required", _("Please give a reason the merchant will see."))
+    result = _offer_transition(offer=offer, to=Offer.Status.REJECTED, by=by, reason=reason)
+    _notify_merchant(result.pk, "rejected")
+    return result
+
+
+def _notify_merchant(offer_id: int, outcome: str) -> None:
+    from notifications.tasks import notify_offer_moderated
+
+    transaction.on_commit(lambda: notify_offer_moderated.delay(offer_id, outcome))
+
+
+def offer_pause(*, offer: Offer, by: User) -> Offer:
+    staff_membership(by, offer.merchant, manage=True)
+    return _offer_transition(offer=offer, to=Offer.Status.PAUSED, by=by)
+
+
+def offer_resume(*, offer: Offer, by: User) -> Offer:
+    staff_membership(by, offer.merchant, manage=True)
+    return _offer_transition(offer=offer, to=Offer.Status.LIVE, by=by)
+
+
+def end_finished_offers() -> int:
+    """End live/paused offers whose sale window closed, or that sold out with
+    nothing left reserved. Idempotent: a second run finds nothing to do."""
+    from orders.models import Order
+
+    now = timezone.now()
+    candidates = Offer.objects.filter(status__in=[Offer.Status.LIVE, Offer.Status.PAUSED]).filter(
+        Q(sale_ends_at__lte=now) | Q(stock_left=0)
+    )
+    ended = 0
+    for offer_id in candidates.values_list("pk", flat=True).order_by("pk"):
+        with transaction.atomic():
+            offer = Offer.objects.select_for_update().get(pk=offer_id)
+            if offer.status not in (Offer.Status.LIVE, Offer.Status.PAUSED):
+                continue
+            window_closed = offer.sale_ends_at is not None and offer.sale_ends_at <= now
+            sold_out = (
+                offer.stock_left == 0
+                and not Order.objects.filter(
+                    offer_id=offer.pk, status=Order.Status.PENDING_PAYMENT
+                ).exists()
+            )
+            if window_closed or sold_out:
+                reason = "sale_window_closed" if window_closed else "sold_out"
+                _event(offer, offer.status, Offer.Status.ENDED, None, reason)
+                offer.status = Offer.Status.ENDED
+                offer.status_reason = reason
+                offer.save(update_fields=["status", "status_reason", "updated_at"])
+                ended += 1
+    return ended
+
+
+def offer_record_view(*, offer_id: int) -> None:
+    Offer.objects.filter(pk=offer_id).update(view_count=F("view_count") + 1)
+
+
+def favourite_toggle(*, user: User, offer: Offer) -> bool:
+    """Add or remove a favourite; returns whether it is now a favourite."""
+    deleted, _ = Favourite.objects.filter(user=user, offer=offer).delete()
+    if deleted:
+        return False
+    Favourite.objects.get_or_create(user=user, offer=offer)
+    return True

@@ -1,0 +1,10 @@
+"""Periodic offer jobs."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(acks_late=True)
+def end_finished_offers() -> int:
+    return services.end_finished_offers()

@@ -1,0 +1,176 @@
+"""Orders, the vouchers they issue and the redemptions of those vouchers."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from merchants.models import Store
+from o2o.models import CurrencyField, MoneyField, TimeStamped
+from offers.models import Offer
+
+
+class Order(TimeStamped):
+    class Status(models.TextChoices):
+        PENDING_PAYMENT = "pending_payment", _("Waiting for payment")
+        PAID = "paid", _("Paid")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    TRANSITIONS: dict[str, set[str]] = {
+        "pending_payment": {"paid", "cancelled"},
+        "paid": {"completed"},
+        "completed": {"paid"},  # a redemption undone within its window
+        "cancelled": set(),
+    }
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+    )
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="orders")
+    quantity = models.PositiveSmallIntegerField(_("quantity"))
+    unit_price = MoneyField(_("unit price"))
+    total = MoneyField(_("total"))
+    currency = CurrencyField()
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=Status.choices,
+        default=Status.PENDING_PAYMENT,
+        db_index=True,
+    )
+    payment_deadline = models.DateTimeField(_("pay before"), db_index=True)
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    # Fixed when the order is paid, so later rate changes never reprice it.
+    commission_rate = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_quantity_positive"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.offer} × {self.quantity}"
+
+    @property
+    def is_payable(self) -> bool:
+        return self.status == self.Status.PENDING_PAYMENT
+
+
+class OrderEvent(models.Model):
+    """Audit row for every change of an order and its vouchers."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    note = models.TextField(blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
+
+
+class Voucher(TimeStamped):
+    class Status(models.TextChoices):
+        ISSUED = "issued", _("Ready to use")
+        REDEEMED = "redeemed", _("Used")
+        REFUNDED = "refunded", _("Refunded")
+        EXPIRED = "expired", _("Expired")
+
+    TRANSITIONS: dict[str, set[str]] = {
+        "issued": {"redeemed", "refunded", "expired"},
+        "redeemed": {"issued"},  # an undone redemption
+        "refunded": set(),
+        "expired": set(),
+    }
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="vouchers")
+    # Denormalised from the order for the hot reads (my vouchers, redemption).
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="vouchers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="vouchers"
+    )
+    # The position of this voucher in its order: (order, number) is unique,
+    # which is what stops a second issue of the same unit.
+    number = models.PositiveSmallIntegerField()
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ISSUED, db_index=True
+    )
+    value = MoneyField(_("value"))
+    currency = CurrencyField()
+    uses_allowed = models.PositiveSmallIntegerField(default=1)
+    uses_left = models.PositiveSmallIntegerField(default=1)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("voucher")
+        verbose_name_plural = _("vouchers")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "number"], name="voucher_unique_per_order_unit"
+            ),
+            models.CheckConstraint(
+                condition=Q(uses_left__lte=F("uses_allowed")), name="voucher_uses_within_allowance"
+            ),
+            # A refunded voucher was never used; a redeemed one has no use left.
+            models.CheckConstraint(
+                condition=~Q(status="refunded") | Q(uses_left=F("uses_allowed")),
+                name="voucher_refunded_only_unused",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="redeemed") | Q(uses_left=0),
+                name="voucher_redeemed_has_no_uses_left",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def uses_done(self) -> int:
+        return self.uses_allowed - self.uses_left
+
+
+class Redemption(models.Model):
+    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="redemptions")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="redemptions")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="redemptions_done"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="redemptions_undone",
+    )
+
+    class Meta:
+        verbose_name = _("redemption")
+        verbose_name_plural = _("redemptions")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.voucher} @ {self.store}"
+
+    @property
+    def is_undone(self) -> bool:
+        return self.undone_at is not None

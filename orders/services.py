@@ -1,0 +1,432 @@
+"""Every write on orders, vouchers and redemptions.
+
+Locks are always taken in the same order: user, offer, order, voucher.
+"""
+
+import logging
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from merchants.models import Store
+from merchants.services import staff_membership
+from o2o.errors import Conflict, DomainError, NotFound, PermissionDenied
+from o2o.models import check_transition
+from offers.models import Offer
+from offers.selectors import visible_offers
+
+from .codes import generate_code, normalize_code
+from .models import Order, OrderEvent, Redemption, Voucher
+
+logger = logging.getLogger(__name__)
+
+ACTIVE_ORDER_STATUSES = (
+    Order.Status.PENDING_PAYMENT,
+    Order.Status.PAID,
+    Order.Status.COMPLETED,
+)
+
+
+class RedemptionRefused(DomainError):
+    """A voucher could not be redeemed; `code` says why."""
+
+
+def _parse_quantity(quantity: object) -> int:
+    try:
+        value = int(str(quantity))
+    except (TypeError, ValueError):
+        raise DomainError("invalid_quantity", _("Quantity must be a whole number.")) from None
+    if value < 1:
+        raise DomainError("invalid_quantity", _("Quantity must be at least 1."))
+    if value > settings.MAX_ORDER_QUANTITY:
+        raise DomainError(
+            "invalid_quantity",
+            _("You can buy at most %(n)s at once.") % {"n": settings.MAX_ORDER_QUANTITY},
+        )
+    return value
+
+
+def _event(
+    order: Order, kind: str, *, by: User | None = None, to: str = "", note: str = ""
+) -> None:
+    OrderEvent.objects.create(
+        order=order,
+        kind=kind,
+        from_status=order.status,
+        to_status=to or order.status,
+        by=by,
+        note=note,
+    )
+
+
+def units_bought(*, user: User, offer: Offer) -> int:
+    return (
+        Order.objects.filter(user=user, offer=offer, status__in=ACTIVE_ORDER_STATUSES).aggregate(
+            n=Sum("quantity")
+        )["n"]
+        or 0
+    )
+
+
+@transaction.atomic
+def order_create(*, user: User, offer_id: object, quantity: object) -> Order:
+    """Reserve `quantity` units of a live offer for `user`, unpaid.
+
+    Stock is taken by one conditional UPDATE, so however many buyers arrive
+    at once the offer never sells more than it has.
+    """
+    qty = _parse_quantity(quantity)
+    try:
+        offer = Offer.objects.select_related("merchant").get(pk=int(str(offer_id)))
+    except (Offer.DoesNotExist, ValueError, TypeError):
+        raise NotFound("offer_not_found", _("This deal does not exist.")) from None
+    if not visible_offers().filter(pk=offer.pk).exists():
+        raise Conflict("offer_not_available", _("This deal is not on sale right now."))
+
+    # One buyer's orders are serialised by locking their row, so two tabs
+    # cannot both slip under the per-customer limit.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    if offer.limit_per_user is not None:
+        already = units_bought(user=user, offer=offer)
+        if already + qty > offer.limit_per_user:
+            raise Conflict(
+                "limit_exceeded",
+                _("You can buy at most %(limit)s of this deal; you already have %(n)s.")
+                % {"limit": offer.limit_per_user, "n": already},
+            )
+
+    if offer.stock is not None:
+        taken = Offer.objects.filter(
+            pk=offer.pk, status=Offer.Status.LIVE, stock_left__gte=qty
+        ).update(stock_left=F("stock_left") - qty)
+        if not taken:
+            left = Offer.objects.values_list("stock_left", flat=True).get(pk=offer.pk) or 0
+            if left == 0:
+                raise Conflict("sold_out", _("Sorry, this deal is sold out."))
+            raise Conflict(
+                "not_enough_stock", _("Only %(n)s left: please lower the quantity.") % {"n": left}
+            )
+
+    order = Order.objects.create(
+        user=user,
+        offer=offer,
+        quantity=qty,
+        unit_price=offer.price,
+        total=offer.price * qty,
+        currency=offer.currency,
+        payment_deadline=timezone.now() + settings.PAYMENT_WINDOW,
+    )
+    _event(order, "created", by=user)
+    return order
+
+
+@transaction.atomic
+def order_cancel(*, order_id: int, by: User | None = None, reason: str = "cancelled") -> Order:
+    """Cancel an unpaid order and give its units back to the offer's stock."""
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if by is not None and not by.is_staff and order.user_id != by.pk:
+        raise NotFound("order_not_found", _("Order not found."))
+    check_transition(Order.TRANSITIONS, order.status, Order.Status.CANCELLED, what="order")
+    Offer.objects.filter(pk=order.offer_id, stock_left__isnull=False).update(
+        stock_left=F("stock_left") + order.quantity
+    )
+    _event(order, "cancelled", by=by, to=Order.Status.CANCELLED, note=reason)
+    order.status = Order.Status.CANCELLED
+    order.cancelled_at = timezone.now()
+    order.save(update_fields=["status", "cancelled_at", "updated_at"])
+    return order
+
+
+def commission_rate_for(offer: Offer) -> Decimal:
+    if offer.commission_rate is not None:
+        return offer.commission_rate
+    if offer.merchant.commission_rate is not None:
+        return offer.merchant.commission_rate
+    return settings.PLATFORM_COMMISSION_RATE
+
+
+@transaction.atomic
+def order_mark_paid(*, order_id: int, amount: Decimal, currency: str) -> Order:
+    """The gateway captured `amount` for the order: issue one voucher per unit.
+
+    Safe to call again for the same order (a repeated or late gateway report):
+    vouchers are issued once, guarded by the row lock and by the unique
+    (order, number) constraint. Raises Conflict if the order was cancelled,
+    so the caller can refund the capture.
+    """
+    order = Order.objects.select_for_update().select_related("offer__merchant").get(pk=order_id)
+    if order.status in (Order.Status.PAID, Order.Status.COMPLETED):
+        return order
+    if order.status == Order.Status.CANCELLED:
+        raise Conflict("order_cancelled", _("This order was cancelled before it was paid."))
+    if amount != order.total or currency != order.currency:
+        raise DomainError(
+            "amount_mismatch",
+            _("The amount paid does not match the order total."),
+        )
+    now = timezone.now()
+    offer = order.offer
+    _event(order, "paid", to=Order.Status.PAID)
+    order.status = Order.Status.PAID
+    order.paid_at = now
+    order.commission_rate = commission_rate_for(offer)
+    order.save(update_fields=["status", "paid_at", "commission_rate", "updated_at"])
+
+    expires_at = now + timedelta(days=offer.validity_days)
+    Voucher.objects.bulk_create(
+        [
+            Voucher(
+                order=order,
+                offer=offer,
+                user_id=order.user_id,
+                number=n,
+                code=generate_code(),
+                value=order.unit_price,
+                currency=order.currency,
+                uses_allowed=offer.uses_per_voucher,
+                uses_left=offer.uses_per_voucher,
+                expires_at=expires_at,
+            )
+            for n in range(1, order.quantity + 1)
+        ]
+    )
+    Offer.objects.filter(pk=offer.pk).update(sold_count=F("sold_count") + order.quantity)
+
+    from notifications.tasks import notify_order_paid
+
+    transaction.on_commit(lambda: notify_order_paid.delay(order.pk))
+    return order
+
+
+def _complete_order_if_done(order_id: int) -> None:
+    """An order is completed when none of its vouchers can be used any more."""
+    if not Voucher.objects.filter(order_id=order_id, status=Voucher.Status.ISSUED).exists():
+        Order.objects.filter(pk=order_id, status=Order.Status.PAID).update(
+            status=Order.Status.COMPLETED, updated_at=timezone.now()
+        )
+
+
+def _lock_voucher_by_code(raw_code: str) -> Voucher:
+    code = normalize_code(raw_code)
+    if code is None:
+        raise RedemptionRefused(
+            "malformed_code",
+            _("That is not a valid voucher code. Check it and try again."),
+        )
+    voucher = (
+        Voucher.objects.select_for_update(of=("self",))
+        .select_related("offer__merchant", "order")
+        .filter(code=code)
+        .first()
+    )
+    if voucher is None:
+        raise RedemptionRefused("unknown_code", _("No voucher has this code."), status=404)
+    return voucher
+
+
+@transaction.atomic
+def voucher_redeem(*, code: str, store: Store, by: User) -> Redemption:
+    """Consume one use of a voucher at a store, by a member of its merchant's staff."""
+    voucher = _lock_voucher_by_code(code)
+    offer = voucher.offer
+    staff_membership(
+        by, offer.merchant, store=store if store.merchant_id == offer.merchant_id else None
+    )
+    if store.merchant_id != offer.merchant_id or not offer.stores.filter(pk=store.pk).exists():
+        raise RedemptionRefused(
+            "not_usable_at_store",
+            _("This voucher cannot be used at %(store)s.") % {"store": store.name},
+            status=409,
+        )
+    now = timezone.now()
+    if voucher.status == Voucher.Status.REDEEMED:
+        last = voucher.redemptions.filter(undone_at__isnull=True).select_related("store").first()
+        when = timezone.localtime(last.created_at).strftime("%Y-%m-%d %H:%M") if last else ""
+        raise RedemptionRefused(
+            "already_redeemed",
+            _("This voucher was already used (%(when)s).") % {"when": when},
+            status=409,
+        )
+    if voucher.status == Voucher.Status.REFUNDED:
+        raise RedemptionRefused("voucher_refunded", _("This voucher was refunded."), status=409)
+    if voucher.status == Voucher.Status.EXPIRED or voucher.expires_at <= now:
+        raise RedemptionRefused("voucher_expired", _("This voucher has expired."), status=409)
+
+    # The row lock already serialises cashiers; the conditional UPDATE is the
+    # belt to those braces (and the only guard on databases without locks).
+    used = Voucher.objects.filter(
+        pk=voucher.pk, status=Voucher.Status.ISSUED, uses_left__gt=0
+    ).update(uses_left=F("uses_left") - 1, updated_at=now)
+    if not used:
+        raise RedemptionRefused("already_redeemed", _("This voucher was already used."), status=409)
+    voucher.refresh_from_db(fields=["uses_left"])
+    if voucher.uses_left == 0:
+        voucher.status = Voucher.Status.REDEEMED
+        voucher.redeemed_at = now
+        voucher.save(update_fields=["status", "redeemed_at", "updated_at"])
+    redemption = Redemption.objects.create(voucher=voucher, store=store, by=by)
+    _event(voucher.order, "redeemed", by=by, note=f"voucher {voucher.pk} at store {store.pk}")
+    _complete_order_if_done(voucher.order_id)
+
+    from notifications.tasks import notify_redeemed
+
+    transaction.on_commit(lambda: notify_redeemed.delay(redemption.pk))
+    return redemption
+
+
+@transaction.atomic
+def redemption_undo(*, redemption_id: int, by: User) -> Redemption:
+    """Give a use back, within the undo window, for a cashier's mistake."""
+    redemption = (
+        Redemption.objects.select_related("voucher__offer__merchant", "store")
+        .filter(pk=redemption_id)
+        .first()
+    )
+    if redemption is None:
+        raise NotFound("redemption_not_found", _("Redemption not found."))
+    staff_membership(by, redemption.voucher.offer.merchant)
+    voucher = Voucher.objects.select_for_update().get(pk=redemption.voucher_id)
+    redemption = Redemption.objects.select_for_update().get(pk=redemption_id)
+    if redemption.undone_at is not None:
+        raise Conflict("already_undone", _("This redemption was already undone."))
+    if timezone.now() - redemption.created_at > settings.REDEMPTION_UNDO_WINDOW:
+        raise Conflict(
+            "undo_window_passed",
+            _("A redemption can only be undone within %(n)s minutes.")
+            % {"n": int(settings.REDEMPTION_UNDO_WINDOW.total_seconds() // 60)},
+        )
+    if hasattr(voucher, "review"):
+        raise Conflict("already_reviewed", _("The customer has already reviewed this visit."))
+    now = timezone.now()
+    redemption.undone_at = now
+    redemption.undone_by = by
+    redemption.save(update_fields=["undone_at", "undone_by"])
+    voucher.uses_left = F("uses_left") + 1
+    if voucher.status == Voucher.Status.REDEEMED:
+        voucher.status = Voucher.Status.ISSUED
+        voucher.redeemed_at = None
+    voucher.save(update_fields=["uses_left", "status", "redeemed_at", "updated_at"])
+    order = Order.objects.select_for_update().get(pk=voucher.order_id)
+    _event(order, "redemption_undone", by=by, note=f"voucher {voucher.pk}")
+    if order.status == Order.Status.COMPLETED:
+        order.status = Order.Status.PAID
+        order.save(update_fields=["status", "updated_at"])
+    return redemption
+
+
+class RefundReason:
+    CUSTOMER = "customer"
+    EXPIRY = "expiry"
+    ADMIN = "admin"
+
+
+@transaction.atomic
+def voucher_refund(*, voucher_id: int, by: User | None, reason: str) -> Voucher:
+    """Refund an unused voucher: the consumer's request (if the offer allows
+    it), or an admin's decision. The money moves through the gateway after
+    commit; the voucher is unusable from this moment on."""
+    voucher = (
+        Voucher.objects.select_for_update(of=("self",))
+        .select_related("offer")
+        .filter(pk=voucher_id)
+        .first()
+    )
+    if voucher is None:
+        raise NotFound("voucher_not_found", _("Voucher not found."))
+    if reason == RefundReason.CUSTOMER:
+        if by is None or voucher.user_id != by.pk:
+            raise NotFound("voucher_not_found", _("Voucher not found."))
+        if not voucher.offer.refundable:
+            raise Conflict("not_refundable", _("This deal cannot be refunded."))
+    elif reason == RefundReason.ADMIN and (by is None or not by.is_staff):
+        raise PermissionDenied("admins_only", _("Only admins can do this."))
+    if voucher.status == Voucher.Status.REFUNDED:
+        raise Conflict("already_refunded", _("This voucher was already refunded."))
+    if voucher.status == Voucher.Status.REDEEMED or voucher.uses_left < voucher.uses_allowed:
+        raise Conflict("already_redeemed", _("A used voucher cannot be refunded."))
+    if voucher.status == Voucher.Status.EXPIRED:
+        raise Conflict("voucher_expired", _("This voucher has expired."))
+    now = timezone.now()
+    voucher.status = Voucher.Status.REFUNDED
+    voucher.refunded_at = now
+    voucher.save(update_fields=["status", "refunded_at", "updated_at"])
+    order = Order.objects.get(pk=voucher.order_id)
+    _event(order, "voucher_refunded", by=by, note=f"voucher {voucher.pk}: {reason}")
+
+    from payments.services import refund_request
+
+    refund_request(order=order, voucher=voucher, amount=voucher.value, reason=reason)
+    _complete_order_if_done(order.pk)
+    return voucher
+
+
+def cancel_unpaid_orders(*, now: timezone.datetime | None = None) -> int:
+    """Cancel orders whose payment window ran out. Idempotent."""
+    now = now or timezone.now()
+    ids = list(
+        Order.objects.filter(status=Order.Status.PENDING_PAYMENT, payment_deadline__lte=now)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:1000]
+    )
+    cancelled = 0
+    for order_id in ids:
+        try:
+            order_cancel(order_id=order_id, reason="payment_window_passed")
+            cancelled += 1
+        except Conflict:
+            continue  # paid or cancelled meanwhile
+    return cancelled
+
+
+def expire_vouchers(*, now: timezone.datetime | None = None, batch_size: int = 1000) -> int:
+    """Vouchers past validity become expired, or refunded when their offer
+    refunds on expiry. Works in batches of locked rows; idempotent."""
+    from payments.services import refunds_request_bulk
+
+    now = now or timezone.now()
+    done = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Voucher.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(status=Voucher.Status.ISSUED, expires_at__lte=now)
+                .order_by("pk")
+                .values(
+                    "pk",
+                    "order_id",
+                    "value",
+                    "uses_left",
+                    "uses_allowed",
+                    "offer__refund_on_expiry",
+                )[:batch_size]
+            )
+            if not rows:
+                return done
+            to_refund = [
+                r
+                for r in rows
+                if r["offer__refund_on_expiry"] and r["uses_left"] == r["uses_allowed"]
+            ]
+            refund_ids = {r["pk"] for r in to_refund}
+            expire_ids = [r["pk"] for r in rows if r["pk"] not in refund_ids]
+            Voucher.objects.filter(pk__in=expire_ids, status=Voucher.Status.ISSUED).update(
+                status=Voucher.Status.EXPIRED, updated_at=now
+            )
+            Voucher.objects.filter(pk__in=refund_ids, status=Voucher.Status.ISSUED).update(
+                status=Voucher.Status.REFUNDED, refunded_at=now, updated_at=now
+            )
+            refunds_request_bulk(vouchers=to_refund, reason=RefundReason.EXPIRY)
+            order_ids = {r["order_id"] for r in rows}
+            OrderEvent.objects.bulk_create(
+                [OrderEvent(order_id=oid, kind="vouchers_expired") for oid in order_ids]
+            )
+            Order.objects.filter(pk__in=order_ids, status=Order.Status.PAID).exclude(
+                vouchers__status=Voucher.Status.ISSUED
+            ).update(status=Order.Status.COMPLETED, updated_at=now)
+            done += len(rows)

@@ -1,0 +1,78 @@
+"""Payments and refunds as they move through a gateway."""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from o2o.models import CurrencyField, MoneyField, TimeStamped
+from orders.models import Order, Voucher
+
+
+class Payment(TimeStamped):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        CANCELED = "canceled", _("Cancelled")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    gateway = models.CharField(max_length=16)
+    amount = MoneyField(_("amount"))
+    currency = CurrencyField()
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    # The provider's id for this attempt (PaymentIntent id, dev reference).
+    reference = models.CharField(max_length=120, blank=True, db_index=True)
+    # One attempt, one key: a retried "pay" never charges twice.
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    failure_message = models.CharField(max_length=255, blank=True)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gateway", "reference"],
+                condition=~Q(reference=""),
+                name="payment_unique_reference",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} {self.amount} {self.currency} ({self.status})"
+
+
+class Refund(TimeStamped):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Refunded")
+        FAILED = "failed", _("Failed")
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    voucher = models.ForeignKey(
+        Voucher, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
+    amount = MoneyField(_("amount"))
+    currency = CurrencyField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(max_length=32)
+    reference = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # A voucher is refunded at most once.
+            models.UniqueConstraint(
+                fields=["voucher"],
+                condition=Q(voucher__isnull=False) & ~Q(status="failed"),
+                name="refund_once_per_voucher",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+        ]

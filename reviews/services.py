@@ -1,0 +1,131 @@
+"""Every write on reviews: verified reviews, replies, moderation."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import DecimalField, F, Q
+from django.db.models.functions import Cast, Round
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from merchants.models import Merchant
+from merchants.services import staff_membership
+from o2o.errors import Conflict, DomainError, NotFound, PermissionDenied
+from offers.models import Offer
+from orders.models import Voucher
+
+from .models import Review, ReviewReply
+
+MAX_TEXT = 2000
+
+
+def _apply_rating(*, offer_id: int, merchant_id: int, delta_sum: int, delta_count: int) -> None:
+    """Move both aggregates in SQL, so concurrent reviews never lose a vote."""
+    for model, pk in ((Offer, offer_id), (Merchant, merchant_id)):
+        model.objects.filter(pk=pk).update(
+            rating_sum=F("rating_sum") + delta_sum, rating_count=F("rating_count") + delta_count
+        )
+        model.objects.filter(pk=pk, rating_count__gt=0).update(
+            rating=Round(
+                Cast(F("rating_sum"), DecimalField(max_digits=12, decimal_places=4))
+                / F("rating_count"),
+                2,
+            )
+        )
+        model.objects.filter(pk=pk, rating_count=0).update(rating=0)
+
+
+@transaction.atomic
+def review_create(*, user: User, voucher_id: object, rating: object, text: str) -> Review:
+    """A consumer reviews a voucher they have used. One review per voucher."""
+    try:
+        voucher = (
+            Voucher.objects.select_for_update(of=("self",))
+            .select_related("offer")
+            .get(pk=int(str(voucher_id)), user_id=user.pk)
+        )
+    except (Voucher.DoesNotExist, ValueError, TypeError):
+        raise NotFound("voucher_not_found", _("Voucher not found.")) from None
+    try:
+        stars = int(str(rating))
+    except (TypeError, ValueError):
+        stars = 0
+    if not 1 <= stars <= 5:
+        raise DomainError("invalid_rating", _("Choose a rating from 1 to 5 stars."))
+    text = (text or "").strip()
+    if not text:
+        raise DomainError("text_required", _("Tell others about your visit."))
+    if len(text) > MAX_TEXT:
+        raise DomainError(
+            "text_too_long", _("Please keep it under %(n)s characters.") % {"n": MAX_TEXT}
+        )
+    if voucher.uses_left == voucher.uses_allowed:
+        raise Conflict("not_redeemed", _("You can review a deal once you have used it."))
+    if Review.objects.filter(voucher=voucher).exists():
+        raise Conflict("already_reviewed", _("You have already reviewed this voucher."))
+    try:
+        with transaction.atomic():
+            review = Review.objects.create(
+                voucher=voucher,
+                user=user,
+                offer=voucher.offer,
+                merchant_id=voucher.offer.merchant_id,
+                rating=stars,
+                text=text,
+            )
+    except IntegrityError:
+        raise Conflict("already_reviewed", _("You have already reviewed this voucher.")) from None
+    _apply_rating(
+        offer_id=voucher.offer_id,
+        merchant_id=voucher.offer.merchant_id,
+        delta_sum=stars,
+        delta_count=1,
+    )
+    return review
+
+
+@transaction.atomic
+def _set_visibility(*, review_id: int, by: User, status: str, reason: str) -> Review:
+    if not by.is_staff:
+        raise PermissionDenied("admins_only", _("Only admins can moderate reviews."))
+    review = Review.objects.select_for_update().get(pk=review_id)
+    if review.status == status:
+        return review
+    sign = -1 if status == Review.Status.HIDDEN else 1
+    review.status = status
+    review.moderation_reason = reason
+    review.save(update_fields=["status", "moderation_reason", "updated_at"])
+    _apply_rating(
+        offer_id=review.offer_id,
+        merchant_id=review.merchant_id,
+        delta_sum=sign * review.rating,
+        delta_count=sign,
+    )
+    return review
+
+
+def review_hide(*, review_id: int, by: User, reason: str = "") -> Review:
+    """Hidden reviews leave every page and every rating."""
+    return _set_visibility(review_id=review_id, by=by, status=Review.Status.HIDDEN, reason=reason)
+
+
+def review_restore(*, review_id: int, by: User) -> Review:
+    return _set_visibility(review_id=review_id, by=by, status=Review.Status.VISIBLE, reason="")
+
+
+@transaction.atomic
+def review_reply(*, review_id: int, by: User, text: str) -> ReviewReply:
+    """The merchant answers a review (owners and managers); a new reply replaces the old."""
+    review = Review.objects.select_related("merchant").filter(pk=review_id).first()
+    if review is None:
+        raise NotFound("review_not_found", _("Review not found."))
+    staff_membership(by, review.merchant, manage=True)
+    text = (text or "").strip()
+    if not text:
+        raise DomainError("text_required", _("Write a reply first."))
+    reply, _created = ReviewReply.objects.update_or_create(
+        review=review, defaults={"text": text[:MAX_TEXT], "by": by}
+    )
+    return reply
+
+
+def visible_reviews_q() -> Q:
+    return Q(status=Review.Status.VISIBLE)
