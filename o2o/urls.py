@@ -1,11 +1,27 @@
-"""Root URLs."""
+"""Root URLs: consumer pages, merchant dashboard, moderation, API, admin."""
 
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
+    path("", include("offers.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("", include("orders.urls")),
+    path("payments/", include("payments.urls")),
+    path("merchant/", include("merchants.urls")),
+    path("moderation/", include("merchants.moderation_urls")),
+    path("notifications/", include("notifications.urls")),
+    path("api/", include("o2o.api_urls")),
     path("admin/", admin.site.urls),
 ]
-urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.DEBUG or settings.SERVE_MEDIA:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    if not settings.DEBUG:
+        from django.urls import re_path
+        from django.views.static import serve
+
+        urlpatterns += [
+            re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+        ]

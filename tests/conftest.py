@@ -1,0 +1,58 @@
+"""Fixtures shared by every test module."""
+
+import pytest
+
+from merchants.models import Membership
+
+from .factories import MembershipFactory, OfferFactory, StoreFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Throttles live in the cache; no test should inherit another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def consumer(db):
+    return UserFactory(email="consumer@test.example")
+
+
+@pytest.fixture
+def offer(db):
+    return OfferFactory()
+
+
+@pytest.fixture
+def merchant(offer):
+    return offer.merchant
+
+
+@pytest.fixture
+def store(offer):
+    return offer.stores.get()
+
+
+@pytest.fixture
+def owner(merchant):
+    return MembershipFactory(merchant=merchant, role=Membership.Role.OWNER).user
+
+
+@pytest.fixture
+def cashier(merchant):
+    return MembershipFactory(merchant=merchant, role=Membership.Role.CASHIER).user
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(email="admin@test.example", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def other_store(db):
+    """A store of another merchant, with its own cashier."""
+    return StoreFactory()
