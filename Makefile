@@ -3,9 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
-HOST ?= 127.0.0.1
-PORT ?= 8000
-export PORT HOST
+O2O_HOST ?= 127.0.0.1
+O2O_PORT ?= 8000
+export O2O_HOST O2O_PORT
 
 .PHONY: install run test lint seed clean
 
@@ -23,7 +23,7 @@ install: $(VENV)/.installed
 run: install
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py seed_demo
-	@$(PY) manage.py demo_banner --url http://$(HOST):$(PORT)/
+	@$(PY) manage.py demo_banner --url http://$(O2O_HOST):$(O2O_PORT)/
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start
 
 ## make test: install, lint, check migrations, run the whole suite.

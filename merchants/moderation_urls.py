@@ -1,5 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.http import HttpResponse
+from django.urls import path
 
 app_name = "moderation"
 
-urlpatterns: list = []
+# Placeholder until the moderation queue lands.
+urlpatterns: list = [path("", lambda request: HttpResponse("queue"), name="queue")]

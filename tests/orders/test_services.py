@@ -1,0 +1,431 @@
+"""Orders, vouchers and redemptions through their services: the lifecycles
+and invariants of design.md, one behaviour per test."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from merchants.models import Membership, Merchant
+from o2o.errors import Conflict, DomainError, NotFound, PermissionDenied
+from offers.models import Offer
+from orders import services
+from orders.codes import format_code, normalize_code
+from orders.models import Order, Redemption, Voucher
+from payments.models import Refund
+
+from ..factories import (
+    MembershipFactory,
+    OfferFactory,
+    StoreFactory,
+    UserFactory,
+    make_order,
+    make_paid_order,
+    make_voucher,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+# --- buying -----------------------------------------------------------------
+
+
+def test_order_reserves_stock_and_waits_for_payment(consumer):
+    offer = OfferFactory(stock=5)
+    order = make_order(consumer, offer, 2)
+    offer.refresh_from_db()
+    assert order.status == Order.Status.PENDING_PAYMENT
+    assert order.total == Decimal("396.00")
+    assert offer.stock_left == 3
+    assert order.vouchers.count() == 0
+
+
+@pytest.mark.parametrize("quantity", [0, -1, "abc", "", None, 51, 10**9, "1.5"])
+def test_bad_quantity_is_refused_and_changes_nothing(consumer, quantity):
+    offer = OfferFactory(stock=100)
+    with pytest.raises(DomainError) as err:
+        services.order_create(user=consumer, offer_id=offer.pk, quantity=quantity)
+    assert err.value.code == "invalid_quantity"
+    offer.refresh_from_db()
+    assert offer.stock_left == 100
+    assert not Order.objects.exists()
+
+
+def test_sold_out_offer_refuses_with_sold_out(consumer):
+    offer = OfferFactory(stock=1)
+    make_order(UserFactory(), offer, 1)
+    with pytest.raises(Conflict) as err:
+        make_order(consumer, offer, 1)
+    assert err.value.code == "sold_out"
+    assert Order.objects.count() == 1
+
+
+def test_asking_more_than_is_left_says_how_many_are_left(consumer):
+    offer = OfferFactory(stock=3)
+    with pytest.raises(Conflict) as err:
+        make_order(consumer, offer, 5)
+    assert err.value.code == "not_enough_stock"
+    assert "3" in str(err.value)
+
+
+def test_purchase_limit_counts_earlier_orders(consumer):
+    offer = OfferFactory(limit_per_user=2)
+    make_paid_order(consumer, offer, 1)
+    make_order(consumer, offer, 1)
+    with pytest.raises(Conflict) as err:
+        make_order(consumer, offer, 1)
+    assert err.value.code == "limit_exceeded"
+
+
+def test_cancelled_orders_do_not_count_towards_the_limit(consumer):
+    offer = OfferFactory(limit_per_user=1)
+    order = make_order(consumer, offer, 1)
+    services.order_cancel(order_id=order.pk, by=consumer)
+    assert make_order(consumer, offer, 1).status == Order.Status.PENDING_PAYMENT
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"status": Offer.Status.PAUSED},
+        {"status": Offer.Status.PENDING_REVIEW},
+        {"sale_ends_at": timezone.now() - timedelta(minutes=1)},
+        {"sale_starts_at": timezone.now() + timedelta(days=1)},
+    ],
+)
+def test_offers_not_on_sale_cannot_be_bought(consumer, change):
+    offer = OfferFactory(stock=10, **change)
+    with pytest.raises(Conflict) as err:
+        make_order(consumer, offer, 1)
+    assert err.value.code == "offer_not_available"
+    offer.refresh_from_db()
+    assert offer.stock_left == 10
+
+
+def test_suspended_merchants_offers_cannot_be_bought(consumer, offer):
+    Merchant.objects.filter(pk=offer.merchant_id).update(status=Merchant.Status.SUSPENDED)
+    with pytest.raises(Conflict):
+        make_order(consumer, offer, 1)
+
+
+@pytest.mark.parametrize("offer_id", [999999, "abc", None])
+def test_unknown_offer_is_not_found(consumer, offer_id):
+    with pytest.raises(NotFound):
+        services.order_create(user=consumer, offer_id=offer_id, quantity=1)
+
+
+def test_cancel_returns_reserved_stock(consumer):
+    offer = OfferFactory(stock=5)
+    order = make_order(consumer, offer, 3)
+    services.order_cancel(order_id=order.pk, by=consumer)
+    offer.refresh_from_db()
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
+    assert offer.stock_left == 5
+
+
+def test_a_paid_order_cannot_be_cancelled(consumer, offer):
+    order = make_paid_order(consumer, offer, 1)
+    with pytest.raises(Conflict):
+        services.order_cancel(order_id=order.pk, by=consumer)
+
+
+def test_another_consumer_cannot_cancel_my_order(consumer, offer):
+    order = make_order(consumer, offer, 1)
+    with pytest.raises(NotFound):
+        services.order_cancel(order_id=order.pk, by=UserFactory())
+
+
+def test_unpaid_orders_are_cancelled_after_the_payment_window(consumer):
+    offer = OfferFactory(stock=4)
+    late = make_order(consumer, offer, 2)
+    fresh = make_order(UserFactory(), offer, 1)
+    Order.objects.filter(pk=late.pk).update(payment_deadline=timezone.now() - timedelta(seconds=1))
+    assert services.cancel_unpaid_orders() == 1
+    assert services.cancel_unpaid_orders() == 0  # idempotent
+    late.refresh_from_db()
+    fresh.refresh_from_db()
+    offer.refresh_from_db()
+    assert late.status == Order.Status.CANCELLED
+    assert fresh.status == Order.Status.PENDING_PAYMENT
+    assert offer.stock_left == 3
+
+
+# --- paying -----------------------------------------------------------------
+
+
+def test_paying_issues_one_voucher_per_unit_with_valid_codes(consumer, offer):
+    order = make_paid_order(consumer, offer, 3)
+    vouchers = list(order.vouchers.all())
+    assert order.status == Order.Status.PAID
+    assert len(vouchers) == 3
+    assert len({v.code for v in vouchers}) == 3
+    for voucher in vouchers:
+        assert normalize_code(voucher.code) == voucher.code
+        assert normalize_code(format_code(voucher.code).lower()) == voucher.code
+        assert voucher.uses_left == voucher.uses_allowed == 1
+    offer.refresh_from_db()
+    assert offer.sold_count == 3
+
+
+def test_order_mark_paid_twice_issues_vouchers_once(consumer, offer):
+    order = make_paid_order(consumer, offer, 2)
+    services.order_mark_paid(order_id=order.pk, amount=order.total, currency=order.currency)
+    assert order.vouchers.count() == 2
+
+
+def test_commission_rate_is_fixed_on_the_order_when_paid(consumer, offer):
+    Merchant.objects.filter(pk=offer.merchant_id).update(commission_rate=Decimal("0.05"))
+    order = make_paid_order(consumer, offer, 1)
+    assert order.commission_rate == Decimal("0.05")
+
+
+def test_paying_the_wrong_amount_is_refused(consumer, offer):
+    order = make_order(consumer, offer, 1)
+    with pytest.raises(DomainError) as err:
+        services.order_mark_paid(order_id=order.pk, amount=Decimal("1.00"), currency=order.currency)
+    assert err.value.code == "amount_mismatch"
+    assert order.vouchers.count() == 0
+
+
+# --- codes ------------------------------------------------------------------
+
+
+def test_codes_catch_typos_before_any_lookup():
+    voucher_code = "7KQ49XMP2RW"
+    from orders.codes import check_symbol
+
+    code = voucher_code + check_symbol(voucher_code)
+    assert normalize_code(code) == code
+    assert normalize_code(f" {format_code(code).lower()} ") == code
+    typo = ("8" if code[0] != "8" else "9") + code[1:]
+    assert normalize_code(typo) is None
+    swapped = code[1] + code[0] + code[2:]
+    assert code[0] == code[1] or normalize_code(swapped) is None
+    assert normalize_code("short") is None
+    assert normalize_code("!!!!!!!!!!!!") is None
+
+
+# --- redeeming --------------------------------------------------------------
+
+
+def test_cashier_redeems_a_voucher_once(consumer, offer, store, cashier):
+    voucher = make_voucher(consumer, offer)
+    redemption = services.voucher_redeem(code=format_code(voucher.code), store=store, by=cashier)
+    voucher.refresh_from_db()
+    assert redemption.voucher == voucher
+    assert voucher.status == Voucher.Status.REDEEMED
+    assert voucher.uses_left == 0
+    assert voucher.order.__class__.objects.get(pk=voucher.order_id).status == Order.Status.COMPLETED
+    with pytest.raises(services.RedemptionRefused) as err:
+        services.voucher_redeem(code=voucher.code, store=store, by=cashier)
+    assert err.value.code == "already_redeemed"
+    assert Redemption.objects.count() == 1
+
+
+def test_multi_use_voucher_counts_down_uses(consumer, store, cashier):
+    offer = OfferFactory(merchant=store.merchant, uses_per_voucher=3, stores=[store])
+    voucher = make_voucher(consumer, offer)
+    for left in (2, 1, 0):
+        services.voucher_redeem(code=voucher.code, store=store, by=cashier)
+        voucher.refresh_from_db()
+        assert voucher.uses_left == left
+    assert voucher.status == Voucher.Status.REDEEMED
+    with pytest.raises(services.RedemptionRefused):
+        services.voucher_redeem(code=voucher.code, store=store, by=cashier)
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [("0000-0000-0000", "unknown_code"), ("hello", "malformed_code"), ("", "malformed_code")],
+)
+def test_wrong_codes_get_a_clear_refusal(store, cashier, raw, code):
+    from orders.codes import check_symbol
+
+    if code == "unknown_code":
+        raw = "00000000000" + check_symbol("00000000000")
+    with pytest.raises(services.RedemptionRefused) as err:
+        services.voucher_redeem(code=raw, store=store, by=cashier)
+    assert err.value.code == code
+
+
+def test_staff_of_another_merchant_cannot_redeem(consumer, offer, other_store):
+    voucher = make_voucher(consumer, offer)
+    stranger = MembershipFactory(merchant=other_store.merchant, role=Membership.Role.OWNER).user
+    with pytest.raises(PermissionDenied) as err:
+        services.voucher_redeem(code=voucher.code, store=other_store, by=stranger)
+    assert err.value.code == "not_your_merchant"
+    voucher.refresh_from_db()
+    assert voucher.uses_left == 1
+
+
+def test_a_consumer_cannot_redeem_their_own_voucher(consumer, offer, store):
+    voucher = make_voucher(consumer, offer)
+    with pytest.raises(PermissionDenied):
+        services.voucher_redeem(code=voucher.code, store=store, by=consumer)
+
+
+def test_cashier_limited_to_one_store_cannot_redeem_at_another(consumer, offer, store):
+    second = StoreFactory(merchant=offer.merchant)
+    offer.stores.add(second)
+    membership = MembershipFactory(merchant=offer.merchant, role=Membership.Role.CASHIER)
+    membership.stores.set([store])
+    voucher = make_voucher(consumer, offer)
+    with pytest.raises(PermissionDenied) as err:
+        services.voucher_redeem(code=voucher.code, store=second, by=membership.user)
+    assert err.value.code == "not_your_store"
+    services.voucher_redeem(code=voucher.code, store=store, by=membership.user)
+
+
+def test_voucher_not_usable_at_a_store_outside_the_offer(consumer, offer, cashier):
+    elsewhere = StoreFactory(merchant=offer.merchant)
+    voucher = make_voucher(consumer, offer)
+    with pytest.raises(services.RedemptionRefused) as err:
+        services.voucher_redeem(code=voucher.code, store=elsewhere, by=cashier)
+    assert err.value.code == "not_usable_at_store"
+
+
+def test_expired_and_refunded_vouchers_cannot_be_redeemed(consumer, offer, store, cashier):
+    expired = make_voucher(consumer, offer)
+    Voucher.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    refunded = make_voucher(consumer, offer)
+    services.voucher_refund(voucher_id=refunded.pk, by=consumer, reason="customer")
+    for voucher, code in ((expired, "voucher_expired"), (refunded, "voucher_refunded")):
+        with pytest.raises(services.RedemptionRefused) as err:
+            services.voucher_redeem(code=voucher.code, store=store, by=cashier)
+        assert err.value.code == code
+
+
+def test_undo_within_the_window_gives_the_use_back(consumer, offer, store, cashier):
+    voucher = make_voucher(consumer, offer)
+    redemption = services.voucher_redeem(code=voucher.code, store=store, by=cashier)
+    services.redemption_undo(redemption_id=redemption.pk, by=cashier)
+    voucher.refresh_from_db()
+    assert voucher.status == Voucher.Status.ISSUED
+    assert voucher.uses_left == 1
+    assert Order.objects.get(pk=voucher.order_id).status == Order.Status.PAID
+    with pytest.raises(Conflict) as err:
+        services.redemption_undo(redemption_id=redemption.pk, by=cashier)
+    assert err.value.code == "already_undone"
+    services.voucher_redeem(code=voucher.code, store=store, by=cashier)
+
+
+def test_undo_after_ten_minutes_is_refused(consumer, offer, store, cashier):
+    voucher = make_voucher(consumer, offer)
+    redemption = services.voucher_redeem(code=voucher.code, store=store, by=cashier)
+    Redemption.objects.filter(pk=redemption.pk).update(
+        created_at=timezone.now() - timedelta(minutes=11)
+    )
+    with pytest.raises(Conflict) as err:
+        services.redemption_undo(redemption_id=redemption.pk, by=cashier)
+    assert err.value.code == "undo_window_passed"
+
+
+def test_another_merchant_cannot_undo_a_redemption(consumer, offer, store, cashier, other_store):
+    voucher = make_voucher(consumer, offer)
+    redemption = services.voucher_redeem(code=voucher.code, store=store, by=cashier)
+    stranger = MembershipFactory(merchant=other_store.merchant).user
+    with pytest.raises(PermissionDenied):
+        services.redemption_undo(redemption_id=redemption.pk, by=stranger)
+
+
+# --- refunds and expiry -----------------------------------------------------
+
+
+def test_consumer_refunds_an_unused_voucher(consumer, offer):
+    voucher = make_voucher(consumer, offer)
+    services.voucher_refund(voucher_id=voucher.pk, by=consumer, reason="customer")
+    voucher.refresh_from_db()
+    refund = Refund.objects.get(voucher=voucher)
+    assert voucher.status == Voucher.Status.REFUNDED
+    assert refund.amount == voucher.value
+    assert refund.status == Refund.Status.SUCCEEDED  # the dev gateway refunds at once
+    assert Order.objects.get(pk=voucher.order_id).status == Order.Status.COMPLETED
+
+
+def test_refund_twice_makes_one_refund(consumer, offer):
+    voucher = make_voucher(consumer, offer)
+    services.voucher_refund(voucher_id=voucher.pk, by=consumer, reason="customer")
+    with pytest.raises(Conflict) as err:
+        services.voucher_refund(voucher_id=voucher.pk, by=consumer, reason="customer")
+    assert err.value.code == "already_refunded"
+    assert Refund.objects.count() == 1
+
+
+def test_used_voucher_cannot_be_refunded(consumer, offer, store, cashier):
+    voucher = make_voucher(consumer, offer)
+    services.voucher_redeem(code=voucher.code, store=store, by=cashier)
+    with pytest.raises(Conflict) as err:
+        services.voucher_refund(voucher_id=voucher.pk, by=consumer, reason="customer")
+    assert err.value.code == "already_redeemed"
+    assert not Refund.objects.exists()
+
+
+def test_partly_used_multi_use_voucher_cannot_be_refunded(consumer, store, cashier):
+    offer = OfferFactory(merchant=store.merchant, uses_per_voucher=5, stores=[store])
+    voucher = make_voucher(consumer, offer)
+    services.voucher_redeem(code=voucher.code, store=store, by=cashier)
+    with pytest.raises(Conflict):
+        services.voucher_refund(voucher_id=voucher.pk, by=consumer, reason="customer")
+
+
+def test_non_refundable_offer_refuses_customer_refund_but_admin_can(consumer, admin_user):
+    offer = OfferFactory(refundable=False)
+    voucher = make_voucher(consumer, offer)
+    with pytest.raises(Conflict) as err:
+        services.voucher_refund(voucher_id=voucher.pk, by=consumer, reason="customer")
+    assert err.value.code == "not_refundable"
+    services.voucher_refund(voucher_id=voucher.pk, by=admin_user, reason="admin")
+    voucher.refresh_from_db()
+    assert voucher.status == Voucher.Status.REFUNDED
+
+
+def test_another_consumer_cannot_refund_my_voucher(consumer, offer):
+    voucher = make_voucher(consumer, offer)
+    with pytest.raises(NotFound):
+        services.voucher_refund(voucher_id=voucher.pk, by=UserFactory(), reason="customer")
+    with pytest.raises(PermissionDenied):
+        services.voucher_refund(voucher_id=voucher.pk, by=UserFactory(), reason="admin")
+    voucher.refresh_from_db()
+    assert voucher.status == Voucher.Status.ISSUED
+
+
+def test_expiry_refunds_or_expires_by_the_offers_policy(consumer, store, cashier):
+    refunding = OfferFactory(merchant=store.merchant, stores=[store], refund_on_expiry=True)
+    keeping = OfferFactory(merchant=store.merchant, stores=[store], refund_on_expiry=False)
+    multi = OfferFactory(
+        merchant=store.merchant, stores=[store], refund_on_expiry=True, uses_per_voucher=2
+    )
+    a, b, c = (make_voucher(consumer, o) for o in (refunding, keeping, multi))
+    services.voucher_redeem(code=c.code, store=store, by=cashier)
+    fresh = make_voucher(consumer, keeping)
+    Voucher.objects.exclude(pk=fresh.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    assert services.expire_vouchers(batch_size=2) == 3
+    assert services.expire_vouchers() == 0  # idempotent
+
+    statuses = {v.pk: v.status for v in Voucher.objects.all()}
+    assert statuses[a.pk] == Voucher.Status.REFUNDED
+    assert statuses[b.pk] == Voucher.Status.EXPIRED
+    assert statuses[c.pk] == Voucher.Status.EXPIRED  # partly used: never refunded
+    assert statuses[fresh.pk] == Voucher.Status.ISSUED
+    assert list(Refund.objects.values_list("voucher_id", flat=True)) == [a.pk]
+    assert Order.objects.get(pk=a.order_id).status == Order.Status.COMPLETED
+
+
+def test_money_adds_up_after_a_mixed_history(consumer, offer, store, cashier, admin_user):
+    """Invariant 4: captured = redeemed value + refunds + value still unused."""
+    order = make_paid_order(consumer, offer, 4)
+    v1, v2, v3, _v4 = order.vouchers.order_by("number")
+    services.voucher_redeem(code=v1.code, store=store, by=cashier)
+    services.voucher_refund(voucher_id=v2.pk, by=consumer, reason="customer")
+    services.voucher_refund(voucher_id=v3.pk, by=admin_user, reason="admin")
+    from django.db.models import Sum
+
+    captured = order.payments.get(status="succeeded").amount
+    refunded = Refund.objects.filter(payment__order=order).aggregate(s=Sum("amount"))["s"]
+    redeemed = sum(v.value for v in order.vouchers.filter(status="redeemed"))
+    unused = sum(v.value for v in order.vouchers.filter(status="issued"))
+    assert captured == refunded + redeemed + unused
+    assert refunded == Decimal("396.00")

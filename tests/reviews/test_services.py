@@ -1,0 +1,103 @@
+"""Verified reviews: only after use, one per voucher, moderated by admins."""
+
+from decimal import Decimal
+
+import pytest
+
+from merchants.models import Membership
+from o2o.errors import Conflict, DomainError, NotFound, PermissionDenied
+from orders.services import voucher_redeem
+from reviews import services
+from reviews.models import Review
+
+from ..factories import MembershipFactory, UserFactory, make_voucher
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def used_voucher(consumer, offer, store, cashier):
+    voucher = make_voucher(consumer, offer)
+    voucher_redeem(code=voucher.code, store=store, by=cashier)
+    return voucher
+
+
+def test_review_after_use_updates_offer_and_merchant_ratings(consumer, offer, used_voucher):
+    services.review_create(user=consumer, voucher_id=used_voucher.pk, rating=4, text="Tasty")
+    other = UserFactory()
+    second = make_voucher(other, offer)
+    cashier = MembershipFactory(merchant=offer.merchant, role=Membership.Role.CASHIER).user
+    voucher_redeem(code=second.code, store=offer.stores.get(), by=cashier)
+    services.review_create(user=other, voucher_id=second.pk, rating=5, text="Great")
+    offer.refresh_from_db()
+    offer.merchant.refresh_from_db()
+    assert offer.rating_count == 2
+    assert offer.rating == Decimal("4.50")
+    assert offer.merchant.rating == Decimal("4.50")
+
+
+def test_unused_voucher_cannot_be_reviewed(consumer, offer):
+    voucher = make_voucher(consumer, offer)
+    with pytest.raises(Conflict) as err:
+        services.review_create(user=consumer, voucher_id=voucher.pk, rating=5, text="Hm")
+    assert err.value.code == "not_redeemed"
+
+
+def test_one_review_per_voucher(consumer, used_voucher):
+    services.review_create(user=consumer, voucher_id=used_voucher.pk, rating=5, text="Good")
+    with pytest.raises(Conflict) as err:
+        services.review_create(user=consumer, voucher_id=used_voucher.pk, rating=1, text="Again")
+    assert err.value.code == "already_reviewed"
+    assert Review.objects.count() == 1
+
+
+def test_nobody_reviews_someone_elses_voucher(used_voucher):
+    with pytest.raises(NotFound):
+        services.review_create(user=UserFactory(), voucher_id=used_voucher.pk, rating=5, text="x")
+
+
+@pytest.mark.parametrize(("rating", "text"), [(0, "x"), (6, "x"), ("five", "x"), (3, "  ")])
+def test_bad_rating_or_empty_text_is_refused(consumer, used_voucher, rating, text):
+    with pytest.raises(DomainError):
+        services.review_create(user=consumer, voucher_id=used_voucher.pk, rating=rating, text=text)
+    assert not Review.objects.exists()
+
+
+def test_hiding_a_review_removes_it_from_the_rating(consumer, offer, used_voucher, admin_user):
+    review = services.review_create(user=consumer, voucher_id=used_voucher.pk, rating=1, text="Bad")
+    services.review_hide(review_id=review.pk, by=admin_user, reason="abusive")
+    offer.refresh_from_db()
+    assert offer.rating_count == 0
+    assert offer.rating == 0
+    services.review_restore(review_id=review.pk, by=admin_user)
+    offer.refresh_from_db()
+    assert offer.rating_count == 1
+
+
+def test_only_admins_moderate(consumer, used_voucher, owner):
+    review = services.review_create(user=consumer, voucher_id=used_voucher.pk, rating=2, text="Meh")
+    for user in (consumer, owner):
+        with pytest.raises(PermissionDenied):
+            services.review_hide(review_id=review.pk, by=user)
+
+
+def test_merchant_manager_replies_but_cashier_and_strangers_cannot(
+    consumer, used_voucher, owner, cashier, other_store
+):
+    review = services.review_create(user=consumer, voucher_id=used_voucher.pk, rating=3, text="Ok")
+    reply = services.review_reply(review_id=review.pk, by=owner, text="Thanks!")
+    assert reply.text == "Thanks!"
+    with pytest.raises(PermissionDenied):
+        services.review_reply(review_id=review.pk, by=cashier, text="Hi")
+    stranger = MembershipFactory(merchant=other_store.merchant).user
+    with pytest.raises(PermissionDenied):
+        services.review_reply(review_id=review.pk, by=stranger, text="Hi")
+
+
+def test_undo_is_refused_once_the_visit_is_reviewed(consumer, used_voucher, cashier):
+    from orders.services import redemption_undo
+
+    services.review_create(user=consumer, voucher_id=used_voucher.pk, rating=5, text="Good")
+    with pytest.raises(Conflict) as err:
+        redemption_undo(redemption_id=used_voucher.redemptions.get().pk, by=cashier)
+    assert err.value.code == "already_reviewed"
