@@ -34,6 +34,7 @@ test: install lint
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy accounts merchants offers orders payments reviews notifications o2o
 
 seed: install
 	$(PY) manage.py seed_demo

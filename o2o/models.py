@@ -4,12 +4,15 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from o2o.errors import Conflict
 
 
-def MoneyField(verbose_name: str | None = None, **kwargs: object) -> models.DecimalField:
+def MoneyField(
+    verbose_name: "str | Promise | None" = None, **kwargs: object
+) -> models.DecimalField:
     """A money amount; its currency lives in a sibling `currency` field."""
     kwargs.setdefault("max_digits", 12)
     kwargs.setdefault("decimal_places", 2)

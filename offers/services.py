@@ -1,5 +1,6 @@
 """Every write on offers: editing, the moderation lifecycle, counters."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -70,8 +71,8 @@ def offer_create(
     merchant: Merchant,
     by: User,
     stores: list[Store],
-    images: list[Any] = (),
-    **fields: Any,  # type: ignore[assignment]
+    images: Sequence[Any] = (),
+    **fields: Any,
 ) -> Offer:
     """A new offer, as a draft the merchant can still change."""
     staff_membership(by, merchant, manage=True)
@@ -98,8 +99,9 @@ def offer_update(*, offer: Offer, by: User, stores: list[Store], **fields: Any) 
     fields = {k: v for k, v in fields.items() if k in EDITABLE_FIELDS}
     _validate(fields, stores, locked.merchant)
     # Units already sold or reserved stay taken when the stock changes.
-    taken = (locked.stock - locked.stock_left) if locked.stock is not None else None
-    if taken is None:
+    if locked.stock is not None and locked.stock_left is not None:
+        taken = locked.stock - locked.stock_left
+    else:
         taken = _units_taken(locked)
     for name, value in fields.items():
         setattr(locked, name, value)

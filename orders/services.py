@@ -4,7 +4,7 @@ Locks are always taken in the same order: user, offer, order, voucher.
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -366,7 +366,7 @@ def voucher_refund(*, voucher_id: int, by: User | None, reason: str) -> Voucher:
     return voucher
 
 
-def cancel_unpaid_orders(*, now: timezone.datetime | None = None) -> int:
+def cancel_unpaid_orders(*, now: datetime | None = None) -> int:
     """Cancel orders whose payment window ran out. Idempotent."""
     now = now or timezone.now()
     ids = list(
@@ -384,7 +384,7 @@ def cancel_unpaid_orders(*, now: timezone.datetime | None = None) -> int:
     return cancelled
 
 
-def expire_vouchers(*, now: timezone.datetime | None = None, batch_size: int = 1000) -> int:
+def expire_vouchers(*, now: datetime | None = None, batch_size: int = 1000) -> int:
     """Vouchers past validity become expired, or refunded when their offer
     refunds on expiry. Works in batches of locked rows; idempotent."""
     from payments.services import refunds_request_bulk
@@ -421,7 +421,7 @@ def expire_vouchers(*, now: timezone.datetime | None = None, batch_size: int = 1
             Voucher.objects.filter(pk__in=refund_ids, status=Voucher.Status.ISSUED).update(
                 status=Voucher.Status.REFUNDED, refunded_at=now, updated_at=now
             )
-            refunds_request_bulk(vouchers=to_refund, reason=RefundReason.EXPIRY)
+            refunds_request_bulk(vouchers=[dict(r) for r in to_refund], reason=RefundReason.EXPIRY)
             order_ids = {r["order_id"] for r in rows}
             OrderEvent.objects.bulk_create(
                 [OrderEvent(order_id=oid, kind="vouchers_expired") for oid in order_ids]
