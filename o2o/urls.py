@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("moderation/", include("merchants.moderation_urls")),
     path("notifications/", include("notifications.urls")),
     path("api/", include("o2o.api_urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG or settings.SERVE_MEDIA:

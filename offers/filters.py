@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
 from merchants.models import Category, District
+from o2o.forms import BootstrapFormMixin
 
 from .models import Offer
 
@@ -59,6 +60,9 @@ class OfferFilter(filters.FilterSet):
     class Meta:
         model = Offer
         fields: list[str] = []
+
+    def get_form_class(self):  # type: ignore[no-untyped-def]
+        return type("OfferFilterForm", (BootstrapFormMixin, super().get_form_class()), {})
 
     def search(self, queryset: QuerySet[Offer], name: str, value: str) -> QuerySet[Offer]:
         for word in value.split()[:5]:

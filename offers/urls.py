@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "offers"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("city/<slug:slug>/", views.choose_city, name="city"),
+    path("deals/", views.offer_list, name="list"),
+    path("c/<slug:slug>/", views.offer_list, name="category"),
+    path("deals/<int:pk>/", views.offer_detail, name="detail"),
+    path("deals/<int:pk>/favourite/", views.favourite, name="favourite"),
+    path("m/<slug:slug>/", views.merchant_page, name="merchant"),
+]

@@ -1,5 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "orders"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("deals/<int:pk>/buy/", views.checkout, name="checkout"),
+    path("orders/", views.order_list, name="list"),
+    path("orders/<int:pk>/", views.order_detail, name="detail"),
+    path("orders/<int:pk>/pay/", views.order_pay, name="pay"),
+    path("orders/<int:pk>/cancel/", views.order_cancel, name="cancel"),
+    path("me/vouchers/", views.voucher_list, name="vouchers"),
+    path("me/vouchers/<int:pk>/qr.svg", views.voucher_qr, name="voucher_qr"),
+    path("me/vouchers/<int:pk>/refund/", views.voucher_refund, name="voucher_refund"),
+    path("me/vouchers/<int:pk>/review/", views.voucher_review, name="review"),
+]

@@ -1,8 +1,9 @@
 """Every write on reviews: verified reviews, replies, moderation."""
 
+from decimal import Decimal
+
 from django.db import IntegrityError, transaction
-from django.db.models import DecimalField, F, Q
-from django.db.models.functions import Cast, Round
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -18,19 +19,18 @@ MAX_TEXT = 2000
 
 
 def _apply_rating(*, offer_id: int, merchant_id: int, delta_sum: int, delta_count: int) -> None:
-    """Move both aggregates in SQL, so concurrent reviews never lose a vote."""
+    """Move both aggregates in SQL, so concurrent reviews never lose a vote.
+
+    The UPDATE holds the row lock until commit, so the average computed from
+    the row just written is the one that stays.
+    """
     for model, pk in ((Offer, offer_id), (Merchant, merchant_id)):
-        model.objects.filter(pk=pk).update(
+        model.objects.filter(pk=pk).update(  # type: ignore[attr-defined]
             rating_sum=F("rating_sum") + delta_sum, rating_count=F("rating_count") + delta_count
         )
-        model.objects.filter(pk=pk, rating_count__gt=0).update(
-            rating=Round(
-                Cast(F("rating_sum"), DecimalField(max_digits=12, decimal_places=4))
-                / F("rating_count"),
-                2,
-            )
-        )
-        model.objects.filter(pk=pk, rating_count=0).update(rating=0)
+        total, count = model.objects.values_list("rating_sum", "rating_count").get(pk=pk)  # type: ignore[attr-defined]
+        average = (Decimal(total) / count).quantize(Decimal("0.01")) if count else Decimal("0")
+        model.objects.filter(pk=pk).update(rating=average)  # type: ignore[attr-defined]
 
 
 @transaction.atomic

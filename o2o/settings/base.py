@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "o2o.context_processors.site",
+                "notifications.context_processors.header",
             ],
         },
     },

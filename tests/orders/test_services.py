@@ -333,9 +333,10 @@ def test_another_merchant_cannot_undo_a_redemption(consumer, offer, store, cashi
 # --- refunds and expiry -----------------------------------------------------
 
 
-def test_consumer_refunds_an_unused_voucher(consumer, offer):
+def test_consumer_refunds_an_unused_voucher(consumer, offer, django_capture_on_commit_callbacks):
     voucher = make_voucher(consumer, offer)
-    services.voucher_refund(voucher_id=voucher.pk, by=consumer, reason="customer")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.voucher_refund(voucher_id=voucher.pk, by=consumer, reason="customer")
     voucher.refresh_from_db()
     refund = Refund.objects.get(voucher=voucher)
     assert voucher.status == Voucher.Status.REFUNDED

@@ -1,0 +1,21 @@
+"""Every write on user accounts."""
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from o2o.errors import DomainError
+
+from .models import User
+
+
+@transaction.atomic
+def user_register(*, email: str, password: str) -> User:
+    """A new consumer account. The password must already be validated."""
+    email = User.objects.normalize_email(email).strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise DomainError("email_taken", _("An account with this e-mail already exists."))
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(email=email, password=password)
+    except IntegrityError:
+        raise DomainError("email_taken", _("An account with this e-mail already exists.")) from None

@@ -1,0 +1,185 @@
+"""Consumer pages for buying and using: checkout, orders, vouchers, reviews."""
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from o2o.errors import DomainError
+from offers.models import Offer
+from offers.selectors import visible_offers
+from payments.services import payment_start
+from reviews.services import review_create
+
+from . import selectors, services
+from .forms import CheckoutForm, ReviewForm
+from .models import Order, Voucher
+
+
+def _max_quantity(offer: Offer, user: object) -> int:
+    limit = settings.MAX_ORDER_QUANTITY
+    if offer.stock_left is not None:
+        limit = min(limit, offer.stock_left)
+    if offer.limit_per_user is not None:
+        bought = services.units_bought(user=user, offer=offer)  # type: ignore[arg-type]
+        limit = min(limit, offer.limit_per_user - bought)
+    return max(limit, 0)
+
+
+@login_required
+def checkout(request: HttpRequest, pk: int) -> HttpResponse:
+    offer = (
+        visible_offers().select_related("merchant").prefetch_related("stores").filter(pk=pk).first()
+    )
+    if offer is None:
+        raise Http404
+    max_quantity = _max_quantity(offer, request.user)
+    form = CheckoutForm(request.POST or None, max_quantity=max_quantity)
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = services.order_create(
+                user=request.user,  # type: ignore[arg-type]
+                offer_id=offer.pk,
+                quantity=form.cleaned_data["quantity"],
+            )
+        except DomainError as err:
+            form.add_error("quantity", str(err))
+        else:
+            return _start_payment(request, order)
+    return render(
+        request,
+        "orders/checkout.html",
+        {"offer": offer, "form": form, "max_quantity": max_quantity},
+        status=400 if form.errors else 200,
+    )
+
+
+def _start_payment(request: HttpRequest, order: Order) -> HttpResponseRedirect:
+    try:
+        _payment, result = payment_start(order_id=order.pk, user=request.user)  # type: ignore[arg-type]
+    except DomainError as err:
+        messages.error(request, str(err))
+        return redirect("orders:detail", pk=order.pk)
+    if result.redirect_url:
+        return redirect(result.redirect_url)
+    return redirect("orders:detail", pk=order.pk)
+
+
+@login_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    orders = selectors.orders_for_user(request.user)[:100]  # type: ignore[arg-type]
+    return render(request, "orders/list.html", {"orders": orders})
+
+
+def _own_order(request: HttpRequest, pk: int) -> Order:
+    try:
+        return selectors.order_for_user(user=request.user, order_id=pk)  # type: ignore[arg-type]
+    except Order.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _own_order(request, pk)
+    vouchers = list(order.vouchers.select_related("review").order_by("number"))
+    return render(request, "orders/detail.html", {"order": order, "vouchers": vouchers})
+
+
+@login_required
+@require_POST
+def order_pay(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    return _start_payment(request, _own_order(request, pk))
+
+
+@login_required
+@require_POST
+def order_cancel(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    order = _own_order(request, pk)
+    try:
+        services.order_cancel(order_id=order.pk, by=request.user)  # type: ignore[arg-type]
+    except DomainError as err:
+        messages.error(request, str(err))
+    else:
+        messages.info(request, _("Your order is cancelled."))
+    return redirect("orders:detail", pk=order.pk)
+
+
+@login_required
+def voucher_list(request: HttpRequest) -> HttpResponse:
+    vouchers = list(selectors.vouchers_for_user(request.user))  # type: ignore[arg-type]
+    groups = {
+        "ready": [v for v in vouchers if v.status == Voucher.Status.ISSUED],
+        "used": [v for v in vouchers if v.status == Voucher.Status.REDEEMED],
+        "closed": [
+            v for v in vouchers if v.status in (Voucher.Status.REFUNDED, Voucher.Status.EXPIRED)
+        ],
+    }
+    for voucher in groups["ready"]:
+        voucher.qr_svg = segno.make(voucher.code, error="m").svg_inline(  # type: ignore[attr-defined]
+            scale=4, dark="#212529", title=voucher.code
+        )
+    return render(request, "orders/vouchers.html", {"groups": groups, "total": len(vouchers)})
+
+
+def _own_voucher(request: HttpRequest, pk: int) -> Voucher:
+    try:
+        return selectors.voucher_for_user(user=request.user, voucher_id=pk)  # type: ignore[arg-type]
+    except Voucher.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+def voucher_qr(request: HttpRequest, pk: int) -> HttpResponse:
+    voucher = _own_voucher(request, pk)
+    svg = segno.make(voucher.code, error="m").svg_inline(scale=8)
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+@require_POST
+def voucher_refund(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    voucher = _own_voucher(request, pk)
+    try:
+        services.voucher_refund(
+            voucher_id=voucher.pk,
+            by=request.user,  # type: ignore[arg-type]
+            reason=services.RefundReason.CUSTOMER,
+        )
+    except DomainError as err:
+        messages.error(request, str(err))
+    else:
+        messages.success(
+            request, _("Refund requested: %(amount)s goes back to you.") % {"amount": voucher.value}
+        )
+    return redirect("orders:vouchers")
+
+
+@login_required
+def voucher_review(request: HttpRequest, pk: int) -> HttpResponse:
+    voucher = _own_voucher(request, pk)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review_create(
+                user=request.user,  # type: ignore[arg-type]
+                voucher_id=voucher.pk,
+                rating=form.cleaned_data["rating"],
+                text=form.cleaned_data["text"],
+            )
+        except DomainError as err:
+            form.add_error(None, str(err))
+        else:
+            messages.success(request, _("Thank you! Your review is published."))
+            return redirect("offers:detail", pk=voucher.offer_id)
+    return render(
+        request,
+        "orders/review.html",
+        {"voucher": voucher, "form": form},
+        status=400 if form.errors else 200,
+    )
