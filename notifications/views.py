@@ -11,7 +11,7 @@ from .services import notification_mark_read
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    items = Notification.objects.filter(user_id=request.user.pk)[:100]
+    items = Notification.objects.filter(user=request.user)[:100]  # type: ignore[misc]
     return render(request, "notifications/inbox.html", {"items": items})
 
 

@@ -123,6 +123,14 @@ def offer_update(*, offer: Offer, by: User, stores: list[Store], **fields: Any) 
     return locked
 
 
+def offer_set_image(*, offer: Offer, by: User, image: Any) -> Offer:
+    """Replace the cover image (an uploaded or generated file)."""
+    staff_membership(by, offer.merchant, manage=True)
+    offer.image.save(image.name, image, save=False)
+    Offer.objects.filter(pk=offer.pk).update(image=offer.image.name)
+    return offer
+
+
 def _units_taken(offer: Offer) -> int:
     from orders.selectors import units_taken
 

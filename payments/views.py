@@ -14,7 +14,7 @@ from .models import Payment
 def dev_pay(request: HttpRequest, key: str) -> HttpResponse:
     payment = (
         Payment.objects.select_related("order__offer__merchant")
-        .filter(idempotency_key=key, gateway="dev", order__user_id=request.user.pk)
+        .filter(idempotency_key=key, gateway="dev", order__user=request.user)  # type: ignore[misc]
         .first()
     )
     if payment is None:
