@@ -1,7 +1,12 @@
-from django.http import HttpResponse
 from django.urls import path
+
+from . import moderation_views as views
 
 app_name = "moderation"
 
-# Placeholder until the moderation queue lands.
-urlpatterns: list = [path("", lambda request: HttpResponse("queue"), name="queue")]
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("merchants/<int:pk>/", views.merchant_decide, name="merchant_decide"),
+    path("offers/<int:pk>/", views.offer_decide, name="offer_decide"),
+    path("reviews/<int:pk>/", views.review_decide, name="review_decide"),
+]

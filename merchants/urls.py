@@ -1,11 +1,23 @@
-from django.http import HttpResponse
 from django.urls import path
+
+from . import views
 
 app_name = "merchants"
 
-# Placeholders until the dashboard lands.
-urlpatterns: list = [
-    path("", lambda request: HttpResponse("dashboard"), name="dashboard"),
-    path("apply/", lambda request: HttpResponse("apply"), name="apply"),
-    path("offers/<int:pk>/edit/", lambda request, pk: HttpResponse("edit"), name="offer_edit"),
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("switch/", views.switch_merchant, name="switch"),
+    path("apply/", views.apply, name="apply"),
+    path("offers/", views.offer_list, name="offers"),
+    path("offers/new/", views.offer_new, name="offer_new"),
+    path("offers/<int:pk>/edit/", views.offer_edit, name="offer_edit"),
+    path("offers/<int:pk>/submit/", views.offer_submit, name="offer_submit"),
+    path("offers/<int:pk>/pause/", views.offer_pause, name="offer_pause"),
+    path("offers/<int:pk>/resume/", views.offer_resume, name="offer_resume"),
+    path("redeem/", views.redeem, name="redeem"),
+    path("redemptions/", views.redemption_list, name="redemptions"),
+    path("redemptions/<int:pk>/undo/", views.redemption_undo, name="redemption_undo"),
+    path("orders/", views.order_list, name="orders"),
+    path("reviews/", views.review_list, name="reviews"),
+    path("reviews/<int:pk>/reply/", views.review_reply, name="review_reply"),
 ]

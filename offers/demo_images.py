@@ -1,11 +1,12 @@
 """Generated deal images for the demo data: no downloads, no fonts to ship.
 
 Each image is a gradient in the category's colour with a few soft shapes,
-the deal's title and its discount, drawn with Pillow.
+and the deal's title, drawn with Pillow.
 """
 
 import io
 import random
+from typing import Any
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
@@ -25,7 +26,7 @@ def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[in
     )
 
 
-def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.ImageFont, width: int) -> list[str]:
+def _wrap(draw: ImageDraw.ImageDraw, text: str, font: Any, width: int) -> list[str]:
     lines: list[str] = []
     line = ""
     for word in text.split():
@@ -41,7 +42,7 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.ImageFont, width
     return lines[:3]
 
 
-def deal_image(*, title: str, colour: str, discount: int, seed: int) -> bytes:
+def deal_image(*, title: str, colour: str, seed: int) -> bytes:
     """A 640×480 JPEG for a deal."""
     rng = random.Random(seed)
     base = _rgb(colour)
@@ -70,20 +71,12 @@ def deal_image(*, title: str, colour: str, discount: int, seed: int) -> bytes:
 
     draw = ImageDraw.Draw(image)
     title_font = ImageFont.load_default(size=38)
-    badge_font = ImageFont.load_default(size=34)
     lines = _wrap(draw, title, title_font, WIDTH - 64)
     band_top = HEIGHT - 40 - 48 * len(lines)
     band = Image.new("RGBA", (WIDTH, HEIGHT - band_top), (0, 0, 0, 110))
     image.paste(band, (0, band_top), band)
     for i, line in enumerate(lines):
         draw.text((32, band_top + 20 + i * 48), line, font=title_font, fill=(255, 255, 255))
-
-    if discount > 0:
-        cx, cy, r = WIDTH - 80, 80, 56
-        draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=(255, 255, 255))
-        text = f"-{discount}%"
-        w = draw.textlength(text, font=badge_font)
-        draw.text((cx - w / 2, cy - 20), text, font=badge_font, fill=dark)
 
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=82, optimize=True)

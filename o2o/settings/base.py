@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "bootstrap",  # django-bootstrap-static: Bootstrap's CSS/JS as static files
+    "fontawesome",  # shipped by django-bootstrap-static: icons as a webfont
     "django_htmx",
     "o2o",
     "accounts",

@@ -820,10 +820,7 @@ class Command(BaseCommand):
         }
         offer = offer_services.offer_create(merchant=merchant, by=owner, stores=stores, **fields)
         if self.images:
-            discount = int((1 - Decimal(price) / Decimal(list_price)) * 100)
-            data = deal_image(
-                title=title, colour=merchant.category.color, discount=discount, seed=seed
-            )
+            data = deal_image(title=title, colour=merchant.category.color, seed=seed)
             offer_services.offer_set_image(
                 offer=offer, by=owner, image=ContentFile(data, name=f"deal-{offer.pk}.jpg")
             )

@@ -1,0 +1,109 @@
+"""The moderation queue: what waits for an admin, oldest first."""
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from o2o.errors import DomainError
+from offers import services as offer_services
+from offers.models import Offer
+from reviews import services as review_services
+from reviews.models import Review
+
+from . import services
+from .models import Merchant
+
+
+@staff_member_required
+def queue(request: HttpRequest) -> HttpResponse:
+    merchants = list(
+        Merchant.objects.filter(status=Merchant.Status.PENDING)
+        .select_related("category", "city")
+        .prefetch_related("stores__district")
+        .order_by("created_at", "pk")
+    )
+    offers = list(
+        Offer.objects.filter(status=Offer.Status.PENDING_REVIEW)
+        .select_related("merchant", "category")
+        .order_by("updated_at", "pk")
+    )
+    reviews = list(
+        Review.objects.select_related("user", "offer", "merchant").order_by("-created_at")[:20]
+    )
+    return render(
+        request,
+        "moderation/queue.html",
+        {
+            "pending_merchants": merchants,
+            "pending_offers": offers,
+            "reviews": reviews,
+            "waiting": len(merchants) + len(offers),
+        },
+    )
+
+
+def _done(request: HttpRequest, message: str) -> HttpResponseRedirect:
+    messages.success(request, message)
+    return redirect("moderation:queue")
+
+
+@staff_member_required
+@require_POST
+def merchant_decide(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    merchant = get_object_or_404(Merchant, pk=pk)
+    action, reason = request.POST.get("action"), request.POST.get("reason", "")
+    try:
+        if action == "approve":
+            services.merchant_approve(merchant=merchant, by=request.user)  # type: ignore[arg-type]
+        elif action == "reject":
+            services.merchant_reject(merchant=merchant, by=request.user, reason=reason)  # type: ignore[arg-type]
+        elif action == "suspend":
+            services.merchant_suspend(merchant=merchant, by=request.user, reason=reason)  # type: ignore[arg-type]
+        else:
+            messages.error(request, _("Unknown action."))
+            return redirect("moderation:queue")
+    except DomainError as err:
+        messages.error(request, str(err))
+        return redirect("moderation:queue")
+    return _done(request, _("%(name)s: done.") % {"name": merchant.name})
+
+
+@staff_member_required
+@require_POST
+def offer_decide(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    offer = get_object_or_404(Offer, pk=pk)
+    action, reason = request.POST.get("action"), request.POST.get("reason", "")
+    try:
+        if action == "approve":
+            offer_services.offer_approve(offer=offer, by=request.user)  # type: ignore[arg-type]
+        elif action == "reject":
+            offer_services.offer_reject(offer=offer, by=request.user, reason=reason)  # type: ignore[arg-type]
+        else:
+            messages.error(request, _("Unknown action."))
+            return redirect("moderation:queue")
+    except DomainError as err:
+        messages.error(request, str(err))
+        return redirect("moderation:queue")
+    return _done(request, _("“%(title)s”: done.") % {"title": offer.title})
+
+
+@staff_member_required
+@require_POST
+def review_decide(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    review = get_object_or_404(Review, pk=pk)
+    try:
+        if request.POST.get("action") == "hide":
+            review_services.review_hide(
+                review_id=review.pk,
+                by=request.user,  # type: ignore[arg-type]
+                reason=request.POST.get("reason", ""),
+            )
+        else:
+            review_services.review_restore(review_id=review.pk, by=request.user)  # type: ignore[arg-type]
+    except DomainError as err:
+        messages.error(request, str(err))
+        return redirect("moderation:queue")
+    return _done(request, _("Review updated."))

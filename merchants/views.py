@@ -1,0 +1,364 @@
+"""The merchant dashboard: apply, offers, redeem, orders, redemptions, reviews.
+
+Views compose selectors of several apps (a page shows what it needs); every
+write goes through a service that checks the user's membership and role.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from o2o.errors import DomainError
+from o2o.http import safe_next
+from offers import services as offer_services
+from offers.models import Offer
+from orders import selectors as order_selectors
+from orders import services as order_services
+from orders.codes import format_code
+from orders.throttle import check_redeem_allowed, record_redeem_failure
+from reviews import selectors as review_selectors
+from reviews import services as review_services
+
+from . import services
+from .forms import ApplyForm, OfferForm, RedeemForm, ReplyForm
+from .models import Membership, Merchant
+from .selectors import memberships_for_user, stores_for_member
+
+SESSION_MERCHANT = "merchant_id"
+SESSION_STORE = "redeem_store_id"
+
+
+def _current_membership(request: HttpRequest) -> Membership | None:
+    memberships = list(memberships_for_user(request.user))  # type: ignore[arg-type]
+    if not memberships:
+        return None
+    chosen = request.session.get(SESSION_MERCHANT)
+    for membership in memberships:
+        if membership.merchant_id == chosen:
+            return membership
+    return memberships[0]
+
+
+def staff_required(*, manage: bool = False) -> Callable:  # type: ignore[type-arg]
+    """Pages for merchant staff; `manage` pages for owners and managers only."""
+
+    def decorator(view: Callable) -> Callable:  # type: ignore[type-arg]
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            membership = _current_membership(request)
+            if membership is None:
+                return redirect("merchants:apply")
+            if manage and not membership.can_manage:
+                return render(
+                    request,
+                    "merchants/forbidden.html",
+                    {"membership": membership, "merchant": membership.merchant},
+                    status=403,
+                )
+            request.membership = membership  # type: ignore[attr-defined]
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _ctx(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    membership: Membership = request.membership  # type: ignore[attr-defined]
+    return {
+        "membership": membership,
+        "merchant": membership.merchant,
+        "memberships": memberships_for_user(request.user),  # type: ignore[arg-type]
+        **extra,
+    }
+
+
+@staff_required()
+def dashboard(request: HttpRequest) -> HttpResponse:
+    merchant = request.membership.merchant  # type: ignore[attr-defined]
+    return render(
+        request,
+        "merchants/dashboard.html",
+        _ctx(
+            request,
+            summary=order_selectors.merchant_summary(merchant),
+            funnel=list(order_selectors.offer_funnel(merchant)),
+            section="dashboard",
+        ),
+    )
+
+
+@login_required
+@require_POST
+def switch_merchant(request: HttpRequest) -> HttpResponseRedirect:
+    raw = request.POST.get("merchant", "")
+    if raw.isdigit() and memberships_for_user(request.user).filter(merchant_id=int(raw)).exists():  # type: ignore[arg-type]
+        request.session[SESSION_MERCHANT] = int(raw)
+        request.session.pop(SESSION_STORE, None)
+    return redirect("merchants:dashboard")
+
+
+@login_required
+def apply(request: HttpRequest) -> HttpResponse:
+    owned = (
+        Merchant.objects.filter(
+            memberships__user=request.user,  # type: ignore[misc]
+            memberships__role=Membership.Role.OWNER,
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if owned is not None:
+        return render(request, "merchants/application.html", {"merchant": owned})
+    form = ApplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.merchant_apply(user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except DomainError as err:
+            form.add_error(None, str(err))
+        else:
+            messages.success(
+                request, _("Thank you! We review applications within one working day.")
+            )
+            return redirect("merchants:apply")
+    return render(
+        request, "merchants/apply.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+# --- offers -------------------------------------------------------------------
+
+
+def _own_offer(request: HttpRequest, pk: int) -> Offer:
+    offer = Offer.objects.filter(pk=pk, merchant=request.membership.merchant).first()  # type: ignore[attr-defined]
+    if offer is None:
+        raise Http404
+    return offer
+
+
+@staff_required(manage=True)
+def offer_list(request: HttpRequest) -> HttpResponse:
+    merchant = request.membership.merchant  # type: ignore[attr-defined]
+    offers = list(order_selectors.offer_funnel(merchant))
+    return render(request, "merchants/offers.html", _ctx(request, offers=offers, section="offers"))
+
+
+def _offer_fields(form: OfferForm) -> dict[str, Any]:
+    data = dict(form.cleaned_data)
+    data.pop("stores", None)
+    if not data.get("image"):
+        data.pop("image", None)
+    return data
+
+
+@staff_required(manage=True)
+def offer_new(request: HttpRequest) -> HttpResponse:
+    merchant = request.membership.merchant  # type: ignore[attr-defined]
+    form = OfferForm(request.POST or None, request.FILES or None, merchant=merchant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            offer = offer_services.offer_create(
+                merchant=merchant,
+                by=request.user,  # type: ignore[arg-type]
+                stores=list(form.cleaned_data["stores"]),
+                **_offer_fields(form),
+            )
+        except DomainError as err:
+            form.add_error(None, str(err))
+        else:
+            messages.success(request, _("Draft saved. Submit it for review when it is ready."))
+            return redirect("merchants:offer_edit", pk=offer.pk)
+    return render(
+        request,
+        "merchants/offer_form.html",
+        _ctx(request, form=form, offer=None, section="offers"),
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required(manage=True)
+def offer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    offer = _own_offer(request, pk)
+    form = OfferForm(
+        request.POST or None, request.FILES or None, instance=offer, merchant=offer.merchant
+    )
+    if request.method == "POST" and form.is_valid():
+        was_live = offer.status in (Offer.Status.LIVE, Offer.Status.PAUSED)
+        fields = _offer_fields(form)
+        image = fields.pop("image", None)
+        try:
+            offer = offer_services.offer_update(
+                offer=Offer.objects.get(pk=offer.pk),
+                by=request.user,  # type: ignore[arg-type]
+                stores=list(form.cleaned_data["stores"]),
+                **fields,
+            )
+            if image and image is not True and hasattr(image, "read"):
+                offer_services.offer_set_image(offer=offer, by=request.user, image=image)  # type: ignore[arg-type]
+        except DomainError as err:
+            form.add_error(None, str(err))
+        else:
+            if was_live:
+                messages.warning(
+                    request, _("Saved. The deal is back in review and off sale until approved.")
+                )
+            else:
+                messages.success(request, _("Saved."))
+            return redirect("merchants:offer_edit", pk=offer.pk)
+    return render(
+        request,
+        "merchants/offer_form.html",
+        _ctx(request, form=form, offer=offer, section="offers"),
+        status=400 if form.errors else 200,
+    )
+
+
+def _offer_action(action: Callable[..., Offer], done: Any) -> Callable:  # type: ignore[type-arg]
+    @staff_required(manage=True)
+    @require_POST
+    def view(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+        offer = _own_offer(request, pk)
+        try:
+            action(offer=offer, by=request.user)
+        except DomainError as err:
+            messages.error(request, str(err))
+        else:
+            messages.success(request, done)
+        return redirect(safe_next(request, "merchants:offers"))
+
+    return view
+
+
+offer_submit = _offer_action(offer_services.offer_submit, gettext_lazy("Submitted for review."))
+offer_pause = _offer_action(
+    offer_services.offer_pause, gettext_lazy("Paused: the deal is off sale.")
+)
+offer_resume = _offer_action(
+    offer_services.offer_resume, gettext_lazy("Resumed: the deal is on sale.")
+)
+
+
+# --- redeem -------------------------------------------------------------------
+
+
+@staff_required()
+def redeem(request: HttpRequest) -> HttpResponse:
+    membership: Membership = request.membership  # type: ignore[attr-defined]
+    stores = stores_for_member(membership)
+    initial = {"store": request.session.get(SESSION_STORE)} if request.method == "GET" else None
+    form = RedeemForm(request.POST or None, initial=initial, stores=stores)
+    result: dict[str, Any] | None = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        store = form.cleaned_data["store"]
+        request.session[SESSION_STORE] = store.pk
+        try:
+            check_redeem_allowed(request, store)
+            redemption = order_services.voucher_redeem(
+                code=form.cleaned_data["code"],
+                store=store,
+                by=request.user,  # type: ignore[arg-type]
+            )
+        except DomainError as err:
+            record_redeem_failure(request, store, err.code)
+            result = {"ok": False, "code": err.code, "message": str(err)}
+            status = err.status
+        else:
+            voucher = redemption.voucher
+            result = {"ok": True, "redemption": redemption, "voucher": voucher}
+            form = RedeemForm(initial={"store": store.pk}, stores=stores)
+    return render(
+        request,
+        "merchants/redeem.html",
+        _ctx(
+            request,
+            form=form,
+            result=result,
+            section="redeem",
+            recent=order_selectors.redemptions_for_merchant(membership.merchant)[:5],
+        ),
+        status=status,
+    )
+
+
+@staff_required()
+@require_POST
+def redemption_undo(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    try:
+        redemption = order_services.redemption_undo(redemption_id=pk, by=request.user)  # type: ignore[arg-type]
+    except DomainError as err:
+        messages.error(request, str(err))
+    else:
+        messages.success(
+            request,
+            _("Undone: voucher %(code)s can be used again.")
+            % {"code": format_code(redemption.voucher.code)},
+        )
+    return redirect(safe_next(request, "merchants:redeem"))
+
+
+# --- lists --------------------------------------------------------------------
+
+
+@staff_required()
+def order_list(request: HttpRequest) -> HttpResponse:
+    merchant = request.membership.merchant  # type: ignore[attr-defined]
+    page = Paginator(order_selectors.orders_for_merchant(merchant), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "merchants/orders.html", _ctx(request, page=page, section="orders"))
+
+
+@staff_required()
+def redemption_list(request: HttpRequest) -> HttpResponse:
+    merchant = request.membership.merchant  # type: ignore[attr-defined]
+    page = Paginator(order_selectors.redemptions_for_merchant(merchant), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "merchants/redemptions.html",
+        _ctx(request, page=page, section="redemptions", now=timezone.now()),
+    )
+
+
+@staff_required()
+def review_list(request: HttpRequest) -> HttpResponse:
+    merchant = request.membership.merchant  # type: ignore[attr-defined]
+    page = Paginator(review_selectors.reviews_for_merchant(merchant), 20).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "merchants/reviews.html",
+        _ctx(request, page=page, section="reviews", reply_form=ReplyForm()),
+    )
+
+
+@staff_required(manage=True)
+@require_POST
+def review_reply(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write a reply first."))
+        return redirect("merchants:reviews")
+    try:
+        review_services.review_reply(review_id=pk, by=request.user, text=form.cleaned_data["text"])  # type: ignore[arg-type]
+    except DomainError as err:
+        if err.status == 404 or err.code == "not_your_merchant":
+            raise Http404 from None
+        messages.error(request, str(err))
+    else:
+        messages.success(request, _("Reply published."))
+    return redirect("merchants:reviews")

@@ -1,0 +1,59 @@
+"""Admin helpers: run a service over the selected rows and report each outcome."""
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import Model
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+
+from o2o.errors import DomainError
+
+
+def run_service(
+    modeladmin: admin.ModelAdmin,  # type: ignore[type-arg]
+    request: HttpRequest,
+    objects: Iterable[Model],
+    call: Callable[[Any], Any],
+) -> None:
+    done = 0
+    for obj in objects:
+        try:
+            call(obj)
+        except DomainError as err:
+            modeladmin.message_user(request, f"{obj}: {err}", messages.ERROR)
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(request, _("%(n)s done.") % {"n": done}, messages.SUCCESS)
+
+
+def with_reason(
+    modeladmin: admin.ModelAdmin,  # type: ignore[type-arg]
+    request: HttpRequest,
+    queryset: Any,
+    *,
+    action: str,
+    title: Any,
+    call: Callable[[Any, str], Any],
+) -> TemplateResponse | None:
+    """An action that needs a reason the merchant will see: ask for it first."""
+    reason = (request.POST.get("reason") or "").strip()
+    if request.POST.get("confirm") and reason:
+        run_service(modeladmin, request, queryset, lambda obj: call(obj, reason))
+        return None
+    if request.POST.get("confirm"):
+        modeladmin.message_user(request, _("Please give a reason."), messages.ERROR)
+    return TemplateResponse(
+        request,
+        "admin/reason_form.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "objects": queryset,
+            "action": action,
+            "opts": modeladmin.model._meta,
+        },
+    )
