@@ -96,9 +96,15 @@ class Offer(TimeStamped):
         ordering = ["-published_at", "-pk"]
         indexes = [models.Index(fields=["status", "category"], name="offer_status_category")]
         constraints = [
-            models.CheckConstraint(condition=Q(price__gt=0), name="offer_price_positive"),
             models.CheckConstraint(
-                condition=Q(list_price__gte=F("price")), name="offer_list_price_not_below_price"
+                condition=Q(price__gt=0),
+                name="offer_price_positive",
+                violation_error_message=_("The price must be more than zero."),
+            ),
+            models.CheckConstraint(
+                condition=Q(list_price__gte=F("price")),
+                name="offer_list_price_not_below_price",
+                violation_error_message=_("The list price cannot be below the price."),
             ),
             models.CheckConstraint(
                 condition=Q(stock_left__isnull=True) | Q(stock_left__lte=F("stock")),

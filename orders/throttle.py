@@ -41,7 +41,8 @@ def _usages(request: HttpRequest, store: Store, *, increment: bool) -> list[dict
 def check_redeem_allowed(request: HttpRequest, store: Store) -> None:
     """Refuse before looking the code up when this staff member or store is throttled."""
     for usage in _usages(request, store, increment=False):
-        if usage and usage["should_limit"]:
+        # django-ratelimit limits above the count; here the limit-th failure closes the door.
+        if usage and usage["count"] >= usage["limit"]:
             raise TooManyAttempts(
                 "too_many_attempts",
                 _("Too many wrong codes. Please wait %(s)s seconds and try again.")

@@ -18,3 +18,5 @@ STORAGES = {
 CACHES = {**CACHES, "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "1000/min"}}
 AXES_FAILURE_LIMIT = 5
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,76 @@
+"""Admin actions go through the services; non-admins cannot reach them."""
+
+import pytest
+from django.urls import reverse
+
+from merchants.models import Merchant
+from orders.models import Voucher
+from orders.services import voucher_redeem
+
+from ..factories import UserFactory, make_voucher
+
+pytestmark = pytest.mark.django_db
+
+
+def act(client, model, action, pks, **extra):
+    return client.post(
+        reverse(f"admin:{model}_changelist"),
+        {"action": action, "_selected_action": pks, **extra},
+        follow=True,
+    )
+
+
+def test_admin_refunds_an_unused_voucher_but_not_a_used_one(
+    client, admin_user, offer, store, cashier
+):
+    unused = make_voucher(UserFactory(), offer)
+    used = make_voucher(UserFactory(), offer)
+    voucher_redeem(code=used.code, store=store, by=cashier)
+    client.force_login(admin_user)
+    response = act(client, "orders_voucher", "refund", [unused.pk, used.pk])
+    body = response.content.decode()
+    assert "1 done" in body
+    assert "A used voucher cannot be refunded" in body
+    assert Voucher.objects.get(pk=unused.pk).status == Voucher.Status.REFUNDED
+    assert Voucher.objects.get(pk=used.pk).status == Voucher.Status.REDEEMED
+
+
+def test_suspending_asks_for_a_reason_first(client, admin_user, offer):
+    client.force_login(admin_user)
+    response = act(client, "merchants_merchant", "suspend", [offer.merchant_id])
+    assert "Reason (shown to the merchant)" in response.content.decode()
+    assert Merchant.objects.get(pk=offer.merchant_id).status == Merchant.Status.APPROVED
+    act(client, "merchants_merchant", "suspend", [offer.merchant_id], confirm="1", reason="Fraud")
+    merchant = Merchant.objects.get(pk=offer.merchant_id)
+    assert merchant.status == Merchant.Status.SUSPENDED
+    assert merchant.status_reason == "Fraud"
+
+
+def test_non_admins_cannot_use_the_admin(client, owner, offer):
+    voucher = make_voucher(UserFactory(), offer)
+    client.force_login(owner)
+    response = act(client, "orders_voucher", "refund", [voucher.pk])
+    assert "Log in" in response.content.decode() or response.redirect_chain
+    assert Voucher.objects.get(pk=voucher.pk).status == Voucher.Status.ISSUED
+
+
+def test_every_admin_list_page_opens(client, admin_user, offer):
+    make_voucher(UserFactory(), offer)
+    client.force_login(admin_user)
+    for name in (
+        "accounts_user",
+        "merchants_merchant",
+        "merchants_store",
+        "merchants_membership",
+        "merchants_city",
+        "merchants_category",
+        "offers_offer",
+        "orders_order",
+        "orders_voucher",
+        "orders_redemption",
+        "payments_payment",
+        "payments_refund",
+        "reviews_review",
+        "notifications_notification",
+    ):
+        assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200, name

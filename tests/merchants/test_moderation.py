@@ -1,0 +1,62 @@
+"""Only admins moderate; what they decide is what consumers then see."""
+
+import pytest
+from django.urls import reverse
+
+from merchants.models import Merchant
+from offers.models import Offer
+from offers.selectors import visible_offers
+
+from ..factories import OfferFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_consumers_and_merchants_cannot_moderate(client, consumer, owner):
+    offer = OfferFactory(status=Offer.Status.PENDING_REVIEW)
+    for user in (consumer, owner):
+        client.force_login(user)
+        assert client.get(reverse("moderation:queue")).status_code == 302  # to the admin login
+        client.post(reverse("moderation:offer_decide", args=[offer.pk]), {"action": "approve"})
+        offer.refresh_from_db()
+        assert offer.status == Offer.Status.PENDING_REVIEW
+
+
+def test_admin_approves_an_offer_and_consumers_see_it(client, admin_user):
+    offer = OfferFactory(status=Offer.Status.PENDING_REVIEW, published_at=None)
+    client.force_login(admin_user)
+    assert offer.title in client.get(reverse("moderation:queue")).content.decode()
+    client.post(reverse("moderation:offer_decide", args=[offer.pk]), {"action": "approve"})
+    assert visible_offers().filter(pk=offer.pk).exists()
+
+
+def test_rejecting_needs_a_reason(client, admin_user):
+    offer = OfferFactory(status=Offer.Status.PENDING_REVIEW)
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("moderation:offer_decide", args=[offer.pk]), {"action": "reject"}, follow=True
+    )
+    assert "reason" in response.content.decode()
+    offer.refresh_from_db()
+    assert offer.status == Offer.Status.PENDING_REVIEW
+    client.post(
+        reverse("moderation:offer_decide", args=[offer.pk]),
+        {"action": "reject", "reason": "Price is misleading"},
+    )
+    offer.refresh_from_db()
+    assert offer.status == Offer.Status.REJECTED
+    assert offer.status_reason == "Price is misleading"
+
+
+def test_admin_approves_a_merchant(client, admin_user, offer):
+    Merchant.objects.filter(pk=offer.merchant_id).update(status=Merchant.Status.PENDING)
+    client.force_login(admin_user)
+    client.post(
+        reverse("moderation:merchant_decide", args=[offer.merchant_id]), {"action": "approve"}
+    )
+    assert Merchant.objects.get(pk=offer.merchant_id).status == Merchant.Status.APPROVED
+
+
+def test_empty_queue_says_so(client, admin_user):
+    client.force_login(admin_user)
+    assert "Nothing waits for you" in client.get(reverse("moderation:queue")).content.decode()

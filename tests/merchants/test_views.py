@@ -1,0 +1,277 @@
+"""The merchant dashboard: who may do what, and what a cashier sees."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from merchants.models import Membership, Merchant
+from offers.models import Offer
+from orders.codes import check_symbol, format_code
+from orders.models import Redemption, Voucher
+from orders.services import voucher_refund
+
+from ..factories import (
+    CategoryFactory,
+    CityFactory,
+    DistrictFactory,
+    MembershipFactory,
+    OfferFactory,
+    StoreFactory,
+    UserFactory,
+    make_voucher,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def redeem(client, store, code):
+    return client.post(reverse("merchants:redeem"), {"store": store.pk, "code": code})
+
+
+def offer_data(store, **overrides):
+    data = {
+        "category": store.merchant.category.pk,
+        "title": "New spa day",
+        "price": "99",
+        "list_price": "199",
+        "validity_days": 30,
+        "uses_per_voucher": 1,
+        "stores": [store.pk],
+        "refundable": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+# --- who may do what ------------------------------------------------------------
+
+
+def test_a_consumer_without_membership_is_sent_to_apply(client, consumer):
+    client.force_login(consumer)
+    assert client.get(reverse("merchants:dashboard")).url == reverse("merchants:apply")
+    assert client.get(reverse("merchants:redeem")).url == reverse("merchants:apply")
+
+
+def test_cashier_can_redeem_but_not_edit_offers_or_reply(client, cashier, offer, store):
+    client.force_login(cashier)
+    assert client.get(reverse("merchants:redeem")).status_code == 200
+    assert client.get(reverse("merchants:offers")).status_code == 403
+    assert client.get(reverse("merchants:offer_new")).status_code == 403
+    assert client.post(reverse("merchants:offer_new"), offer_data(store)).status_code == 403
+    assert client.get(reverse("merchants:offer_edit", args=[offer.pk])).status_code == 403
+    assert client.post(reverse("merchants:offer_pause", args=[offer.pk])).status_code == 403
+    assert (
+        client.post(reverse("merchants:review_reply", args=[1]), {"text": "x"}).status_code == 403
+    )
+    offer.refresh_from_db()
+    assert offer.status == Offer.Status.LIVE
+
+
+def test_another_merchants_offer_is_not_found(client, offer):
+    stranger = MembershipFactory(merchant=StoreFactory().merchant).user
+    client.force_login(stranger)
+    assert client.get(reverse("merchants:offer_edit", args=[offer.pk])).status_code == 404
+    assert client.post(reverse("merchants:offer_pause", args=[offer.pk])).status_code == 404
+    offer.refresh_from_db()
+    assert offer.status == Offer.Status.LIVE
+
+
+def test_owner_creates_submits_and_pauses_a_deal(client, owner, store, admin_user):
+    client.force_login(owner)
+    response = client.post(reverse("merchants:offer_new"), offer_data(store, stock="10"))
+    offer = Offer.objects.get(title="New spa day")
+    assert response.url == reverse("merchants:offer_edit", args=[offer.pk])
+    assert offer.status == Offer.Status.DRAFT
+    assert offer.stock_left == 10
+    client.post(reverse("merchants:offer_submit", args=[offer.pk]))
+    offer.refresh_from_db()
+    assert offer.status == Offer.Status.PENDING_REVIEW
+    from offers.services import offer_approve
+
+    offer_approve(offer=offer, by=admin_user)
+    client.post(reverse("merchants:offer_pause", args=[offer.pk]))
+    offer.refresh_from_db()
+    assert offer.status == Offer.Status.PAUSED
+
+
+def test_offer_form_errors_change_nothing(client, owner, store):
+    client.force_login(owner)
+    response = client.post(
+        reverse("merchants:offer_new"), offer_data(store, price="300", list_price="100")
+    )
+    assert response.status_code == 400
+    assert "list price cannot be below the price" in response.content.decode()
+    assert not Offer.objects.filter(title="New spa day").exists()
+
+
+def test_only_own_stores_can_be_chosen(client, owner, store, other_store):
+    client.force_login(owner)
+    response = client.post(
+        reverse("merchants:offer_new"), offer_data(store, stores=[other_store.pk])
+    )
+    assert response.status_code == 400
+    assert not Offer.objects.filter(title="New spa day").exists()
+
+
+def test_rejection_reason_shows_on_the_merchants_deal_list(client, owner, store, admin_user):
+    from offers.services import offer_create, offer_reject, offer_submit
+
+    offer = offer_create(
+        merchant=store.merchant,
+        by=owner,
+        stores=[store],
+        category=store.merchant.category,
+        title="Blurry",
+        price=Decimal("10"),
+        list_price=Decimal("20"),
+    )
+    offer_submit(offer=offer, by=owner)
+    offer_reject(offer=offer, by=admin_user, reason="Photos are blurry")
+    client.force_login(owner)
+    assert "Photos are blurry" in client.get(reverse("merchants:offers")).content.decode()
+
+
+def test_dashboard_shows_the_funnel(client, owner, offer, store, cashier):
+    from orders.services import voucher_redeem
+
+    voucher = make_voucher(UserFactory(), offer)
+    voucher_redeem(code=voucher.code, store=store, by=cashier)
+    client.force_login(owner)
+    response = client.get(reverse("merchants:dashboard"))
+    row = next(o for o in response.context["funnel"] if o.pk == offer.pk)
+    assert (row.n_orders, row.n_paid_units, row.n_redeemed, row.n_reviews) == (1, 1, 1, 0)
+    assert response.context["summary"]["redeemed_today"] == 1
+
+
+# --- redeeming ----------------------------------------------------------------
+
+
+def test_cashier_redeems_and_sees_a_green_banner_then_a_refusal(client, cashier, offer, store):
+    voucher = make_voucher(UserFactory(), offer)
+    client.force_login(cashier)
+    response = redeem(client, store, format_code(voucher.code).lower())
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "result-banner ok" in body
+    assert offer.title in body
+    response = redeem(client, store, voucher.code)
+    assert response.status_code == 409
+    assert "already used" in response.content.decode()
+    assert Redemption.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "message"),
+    [
+        ("malformed", 400, "not a valid voucher code"),
+        ("unknown", 404, "No voucher has this code"),
+        ("expired", 409, "expired"),
+        ("refunded", 409, "refunded"),
+        ("other_merchant", 403, "another merchant"),
+        ("other_store", 409, "cannot be used at"),
+    ],
+)
+def test_every_refusal_has_a_clear_reason(client, cashier, offer, store, kind, status, message):
+    voucher = make_voucher(UserFactory(), offer)
+    code = voucher.code
+    at = store
+    if kind == "malformed":
+        code = "HELLO"
+    elif kind == "unknown":
+        code = "0000000000A" + check_symbol("0000000000A")
+    elif kind == "expired":
+        Voucher.objects.filter(pk=voucher.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    elif kind == "refunded":
+        voucher_refund(voucher_id=voucher.pk, by=voucher.user, reason="customer")
+    elif kind == "other_merchant":
+        code = make_voucher(UserFactory(), OfferFactory()).code
+    elif kind == "other_store":
+        at = StoreFactory(merchant=offer.merchant)
+    client.force_login(cashier)
+    response = redeem(client, at, code)
+    assert response.status_code == status
+    assert "result-banner refused" in response.content.decode()
+    assert message in response.content.decode()
+    assert not Redemption.objects.exists()
+
+
+def test_cashier_limited_to_a_store_cannot_pick_another(client, offer, store):
+    second = StoreFactory(merchant=offer.merchant)
+    membership = MembershipFactory(merchant=offer.merchant, role=Membership.Role.CASHIER)
+    membership.stores.set([store])
+    voucher = make_voucher(UserFactory(), offer)
+    client.force_login(membership.user)
+    response = redeem(client, second, voucher.code)
+    assert response.status_code == 200  # the form refuses the store
+    assert "Select a valid choice" in response.content.decode()
+    assert not Redemption.objects.exists()
+
+
+def test_ten_wrong_codes_pause_redeeming_even_for_a_good_code(client, cashier, offer, store):
+    voucher = make_voucher(UserFactory(), offer)
+    client.force_login(cashier)
+    for i in range(10):
+        redeem(client, store, f"{i:011d}" + check_symbol(f"{i:011d}"))
+    response = redeem(client, store, voucher.code)
+    assert response.status_code == 429
+    assert "Too many wrong codes" in response.content.decode()
+    voucher.refresh_from_db()
+    assert voucher.uses_left == 1
+
+
+def test_the_store_is_throttled_for_every_cashier(client, offer, store):
+    cashiers = [MembershipFactory(merchant=offer.merchant, role="cashier").user for _ in range(2)]
+    client.force_login(cashiers[0])
+    for i in range(10):
+        redeem(client, store, f"{i:011d}" + check_symbol(f"{i:011d}"))
+    client.force_login(cashiers[1])
+    voucher = make_voucher(UserFactory(), offer)
+    assert redeem(client, store, voucher.code).status_code == 429
+
+
+def test_undo_within_ten_minutes_and_not_after(client, cashier, offer, store):
+    voucher = make_voucher(UserFactory(), offer)
+    client.force_login(cashier)
+    redeem(client, store, voucher.code)
+    redemption = Redemption.objects.get()
+    client.post(reverse("merchants:redemption_undo", args=[redemption.pk]))
+    voucher.refresh_from_db()
+    assert voucher.status == Voucher.Status.ISSUED
+    redeem(client, store, voucher.code)
+    late = Redemption.objects.filter(undone_at__isnull=True).get()
+    Redemption.objects.filter(pk=late.pk).update(created_at=timezone.now() - timedelta(minutes=11))
+    response = client.post(reverse("merchants:redemption_undo", args=[late.pk]), follow=True)
+    assert "within 10 minutes" in response.content.decode()
+    voucher.refresh_from_db()
+    assert voucher.status == Voucher.Status.REDEEMED
+
+
+# --- applying -------------------------------------------------------------------
+
+
+def test_applying_creates_a_pending_merchant_and_shows_its_status(client, consumer):
+    city = CityFactory()
+    district = DistrictFactory(city=city)
+    client.force_login(consumer)
+    response = client.post(
+        reverse("merchants:apply"),
+        {
+            "name": "Noodle Bar",
+            "category": CategoryFactory().pk,
+            "city": city.pk,
+            "phone": "021-1234",
+            "business_licence": "91310000",
+            "store_name": "Main",
+            "district": district.pk,
+            "address": "1 Road",
+            "latitude": "31.2",
+            "longitude": "121.4",
+        },
+    )
+    assert response.status_code == 302
+    merchant = Merchant.objects.get(name="Noodle Bar")
+    assert merchant.status == Merchant.Status.PENDING
+    assert "waiting for review" in client.get(reverse("merchants:apply")).content.decode()

@@ -1,0 +1,198 @@
+"""Discovery pages: what a shopper sees, and how many queries it costs."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from merchants.models import Merchant
+from offers.models import Offer
+
+from ..factories import (
+    CategoryFactory,
+    DistrictFactory,
+    OfferFactory,
+    StoreFactory,
+    UserFactory,
+    make_voucher,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(response):
+    return [o.title for o in response.context["page"].object_list]
+
+
+def test_home_shows_categories_and_live_deals_only(client):
+    live = OfferFactory(title="Live hotpot")
+    OfferFactory(title="Paused spa", status=Offer.Status.PAUSED)
+    suspended = OfferFactory(title="Suspended salon")
+    Merchant.objects.filter(pk=suspended.merchant_id).update(status=Merchant.Status.SUSPENDED)
+    body = client.get("/").content.decode()
+    assert live.title in body
+    assert "Paused spa" not in body
+    assert "Suspended salon" not in body
+    assert live.category.name in body
+
+
+def test_search_finds_by_title_and_merchant(client):
+    OfferFactory(title="Crayfish night")
+    other = OfferFactory(title="Plain lunch")
+    Merchant.objects.filter(pk=other.merchant_id).update(name="Crayfish King")
+    OfferFactory(title="Haircut")
+    response = client.get(reverse("offers:list"), {"q": "crayfish"})
+    assert sorted(titles(response)) == ["Crayfish night", "Plain lunch"]
+
+
+def test_filters_and_sorts(client):
+    spa = CategoryFactory(name="Spa", slug="spa")
+    cheap = OfferFactory(title="Cheap", price=Decimal("20"), list_price=Decimal("30"))
+    OfferFactory(title="Dear", price=Decimal("300"), list_price=Decimal("400"))
+    massage = OfferFactory(title="Massage", price=Decimal("100"), list_price=Decimal("150"))
+    Offer.objects.filter(pk=massage.pk).update(category=spa, rating=Decimal("4.80"))
+    Offer.objects.filter(pk=cheap.pk).update(sold_count=50)
+
+    assert titles(client.get(reverse("offers:list"), {"category": "spa"})) == ["Massage"]
+    assert titles(client.get(reverse("offers:category", args=["spa"]))) == ["Massage"]
+    assert titles(client.get(reverse("offers:list"), {"price_min": 50, "price_max": 200})) == [
+        "Massage"
+    ]
+    assert titles(client.get(reverse("offers:list"), {"rating_min": 4})) == ["Massage"]
+    assert titles(client.get(reverse("offers:list"), {"sort": "price"})) == [
+        "Cheap",
+        "Massage",
+        "Dear",
+    ]
+    assert titles(client.get(reverse("offers:list"), {"sort": "best_selling"}))[0] == "Cheap"
+
+
+def test_district_filter_uses_the_stores(client):
+    pudong = DistrictFactory(name="Pudong", slug="pudong")
+    offer = OfferFactory(title="Far away")
+    offer.stores.set([StoreFactory(merchant=offer.merchant, district=pudong)])
+    OfferFactory(title="Nearby")
+    assert titles(client.get(reverse("offers:list"), {"district": "pudong"})) == ["Far away"]
+
+
+def test_bad_filter_values_show_an_empty_list_not_an_error(client):
+    OfferFactory()
+    response = client.get(reverse("offers:list"), {"price_min": "lots", "sort": "nonsense"})
+    assert response.status_code == 200
+
+
+def test_pagination_keeps_the_filters(client):
+    for i in range(25):
+        OfferFactory(title=f"Deal {i}")
+    response = client.get(reverse("offers:list"), {"q": "Deal"})
+    assert len(titles(response)) == 20
+    assert "q=Deal&amp;page=2" in response.content.decode()
+    assert len(titles(client.get(reverse("offers:list"), {"q": "Deal", "page": 2}))) == 5
+
+
+def test_empty_results_offer_a_way_back(client):
+    body = client.get(reverse("offers:list"), {"q": "zzz"}).content.decode()
+    assert "No deals match these filters." in body
+
+
+def test_offer_page_shows_terms_stores_and_reviews(client, cashier):
+    offer = OfferFactory(
+        title="Spa afternoon",
+        includes="Massage\nTea",
+        usable_days="Mon–Fri",
+        booking_required=True,
+        refundable=False,
+        stock=5,
+        limit_per_user=2,
+    )
+    offer.stores.first().memberships  # noqa: B018 - keep the store loaded
+    body = client.get(reverse("offers:detail", args=[offer.pk])).content.decode()
+    for text in (
+        "Spa afternoon",
+        "¥198",
+        "¥268",
+        "Save ¥70",
+        "Massage",
+        "Mon–Fri",
+        "Booking required",
+        "No refunds",
+        "5 left",
+        "Limit 2 per customer",
+        "og:title",
+        "1 Nanjing West Road",
+    ):
+        assert text in body, text
+    offer.refresh_from_db()
+    assert offer.view_count == 1
+
+
+def test_offer_page_shows_a_review_and_the_merchant_reply(client):
+    from orders.services import voucher_redeem
+    from reviews.services import review_create, review_reply
+
+    from ..factories import MembershipFactory
+
+    offer = OfferFactory()
+    owner = MembershipFactory(merchant=offer.merchant).user
+    voucher = make_voucher(UserFactory(display_name="Mei"), offer)
+    voucher_redeem(code=voucher.code, store=offer.stores.get(), by=owner)
+    review = review_create(user=voucher.user, voucher_id=voucher.pk, rating=4, text="Lovely broth")
+    review_reply(review_id=review.pk, by=owner, text="Thanks, Mei!")
+    body = client.get(reverse("offers:detail", args=[offer.pk])).content.decode()
+    assert "Lovely broth" in body
+    assert "Thanks, Mei!" in body
+
+
+def test_paused_offer_page_is_not_found_for_consumers_but_its_merchant_can_preview(client, owner):
+    offer = OfferFactory(merchant=owner.memberships.get().merchant, status=Offer.Status.PAUSED)
+    assert client.get(reverse("offers:detail", args=[offer.pk])).status_code == 404
+    client.force_login(owner)
+    assert client.get(reverse("offers:detail", args=[offer.pk])).status_code == 200
+
+
+def test_merchant_page_lists_its_deals(client, offer):
+    body = client.get(reverse("offers:merchant", args=[offer.merchant.slug])).content.decode()
+    assert offer.title in body
+    Merchant.objects.filter(pk=offer.merchant_id).update(status=Merchant.Status.SUSPENDED)
+    assert client.get(reverse("offers:merchant", args=[offer.merchant.slug])).status_code == 404
+
+
+# --- query counts: fixed, whatever the number of rows -------------------------
+
+
+def _many(n):
+    for _ in range(n):
+        offer = OfferFactory()
+        offer.stores.add(StoreFactory(merchant=offer.merchant))
+
+
+@pytest.mark.parametrize("n", [3, 12])
+def test_home_query_count_is_fixed(client, django_assert_num_queries, n):
+    _many(n)
+    client.get("/")  # warm the session
+    # city, categories, hot deals + their stores, new deals + their stores, top merchants
+    with django_assert_num_queries(7):
+        client.get("/")
+
+
+@pytest.mark.parametrize("n", [3, 12])
+def test_offer_list_query_count_is_fixed(client, django_assert_num_queries, n):
+    _many(n)
+    with django_assert_num_queries(6):
+        client.get(reverse("offers:list"), {"sort": "price"})
+
+
+@pytest.mark.parametrize("n", [1, 6])
+def test_offer_page_query_count_is_fixed(client, django_assert_num_queries, n):
+    offer = OfferFactory()
+    for _ in range(n):
+        offer.stores.add(StoreFactory(merchant=offer.merchant))
+    with django_assert_num_queries(5):
+        client.get(reverse("offers:detail", args=[offer.pk]))
+
+
+def test_offer_page_query_count_for_a_logged_in_shopper(client, django_assert_num_queries):
+    offer = OfferFactory()
+    client.force_login(UserFactory())
+    with django_assert_num_queries(9):
+        client.get(reverse("offers:detail", args=[offer.pk]))
