@@ -6,6 +6,8 @@ PY := $(BIN)/python
 O2O_HOST ?= 127.0.0.1
 O2O_PORT ?= 8000
 export O2O_HOST O2O_PORT
+# Logs of web, worker and beat appear as they happen.
+export PYTHONUNBUFFERED=1
 
 .PHONY: install run test lint seed clean
 

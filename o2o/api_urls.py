@@ -1,9 +1,39 @@
 """API v1 routes and the OpenAPI schema and docs."""
 
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.api import MeApi, RegisterApi, TokenApi
+from offers.api import OfferDetailApi, OfferListApi
+from orders.api import (
+    OrderDetailApi,
+    OrderListCreateApi,
+    OrderPayApi,
+    RedemptionCreateApi,
+    RedemptionUndoApi,
+    VoucherListApi,
+    VoucherRefundApi,
+)
+from reviews.api import ReviewCreateApi
+
+v1 = [
+    path("auth/register/", RegisterApi.as_view(), name="register"),
+    path("auth/token/", TokenApi.as_view(), name="token"),
+    path("me/", MeApi.as_view(), name="me"),
+    path("offers/", OfferListApi.as_view(), name="offers"),
+    path("offers/<int:pk>/", OfferDetailApi.as_view(), name="offer"),
+    path("orders/", OrderListCreateApi.as_view(), name="orders"),
+    path("orders/<int:pk>/", OrderDetailApi.as_view(), name="order"),
+    path("orders/<int:pk>/pay/", OrderPayApi.as_view(), name="order-pay"),
+    path("vouchers/", VoucherListApi.as_view(), name="vouchers"),
+    path("vouchers/<int:pk>/refund/", VoucherRefundApi.as_view(), name="voucher-refund"),
+    path("redemptions/", RedemptionCreateApi.as_view(), name="redemptions"),
+    path("redemptions/<int:pk>/undo/", RedemptionUndoApi.as_view(), name="redemption-undo"),
+    path("reviews/", ReviewCreateApi.as_view(), name="reviews"),
+]
+
 urlpatterns = [
+    path("v1/", include((v1, "api"), namespace="api")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -7,6 +7,7 @@ one voucher, through the API: no oversell, no double use, and no 500.
 
 import json
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -85,6 +86,16 @@ print(json.dumps({
 """
 
 
+def _web_command(port: int) -> list[str]:
+    """The web process exactly as `make run` starts it (Procfile.dev)."""
+    for line in (ROOT / "Procfile.dev").read_text().splitlines():
+        if line.startswith("web:"):
+            command = line.split(":", 1)[1]
+            command = command.replace("$O2O_HOST", "127.0.0.1").replace("$O2O_PORT", str(port))
+            return shlex.split(command)
+    raise AssertionError("Procfile.dev has no web process")
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -120,9 +131,9 @@ def embedded_site(tmp_path_factory):
     data = json.loads(manage("shell", "-c", SETUP).strip().splitlines()[-1])
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        _web_command(port),
         cwd=ROOT,
-        env=env,
+        env={**env, "PATH": f"{Path(sys.executable).parent}:{env.get('PATH', '')}"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -156,6 +167,8 @@ def _post(url: str, token: str, body: dict) -> tuple[int, dict]:
             return err.code, json.loads(payload)
         except ValueError:
             return err.code, {"raw": payload.decode(errors="replace")[:200]}
+    except (ConnectionError, urllib.error.URLError) as err:
+        return 0, {"error": repr(err)}
 
 
 def test_sixty_buyers_and_ten_cashiers_on_the_embedded_site(embedded_site):

@@ -14,14 +14,15 @@ class Command(BaseCommand):
         parser.add_argument("--url", default="http://127.0.0.1:8000/")
 
     def handle(self, *args: Any, url: str, **options: Any) -> None:
-        width = 80
+        width = 72
         rows = [
             f"O2O Deals is starting on {url}",
             "",
             *(f"  {email:<24} {role}" for email, role, _ in DEMO_USERS),
             f"  password for all: {DEMO_PASSWORD}",
             "",
-            f"Admin: {url}admin/   API docs: {url}api/docs/",
+            f"Admin:    {url}admin/",
+            f"API docs: {url}api/docs/",
             "Web, Celery worker and beat run below. Ctrl-C stops everything.",
         ]
         line = "+" + "-" * (width - 2) + "+"

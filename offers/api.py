@@ -1,0 +1,81 @@
+"""API: browse visible offers with the same filters and sorts as the pages."""
+
+from django.db.models import QuerySet
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.permissions import AllowAny
+
+from .filters import OfferFilter
+from .models import Offer
+from .selectors import offers_for_cards, visible_offers
+
+
+class OfferOutput(serializers.ModelSerializer):
+    merchant = serializers.IntegerField(source="merchant_id")
+    merchant_name = serializers.CharField(source="merchant.name")
+    category = serializers.CharField(source="category.slug")
+    stores = serializers.SerializerMethodField()
+    image = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Offer
+        fields = (
+            "id",
+            "title",
+            "summary",
+            "price",
+            "list_price",
+            "currency",
+            "merchant",
+            "merchant_name",
+            "category",
+            "stores",
+            "stock_left",
+            "limit_per_user",
+            "uses_per_voucher",
+            "validity_days",
+            "booking_required",
+            "refundable",
+            "rating",
+            "rating_count",
+            "sold_count",
+            "image",
+            "url",
+        )
+
+    def get_stores(self, offer: Offer) -> list[int]:
+        return [store.pk for store in offer.stores.all()]
+
+    def get_image(self, offer: Offer) -> str | None:
+        if not offer.image:
+            return None
+        return self.context["request"].build_absolute_uri(offer.image.url)
+
+    def get_url(self, offer: Offer) -> str:
+        return self.context["request"].build_absolute_uri(reverse("offers:detail", args=[offer.pk]))
+
+
+class OfferListApi(generics.ListAPIView):
+    """Live offers. Filters: q, category, district, price_min, price_max,
+    rating_min, merchant; sort: best_selling, rating, price, price_desc, newest."""
+
+    permission_classes = (AllowAny,)
+    serializer_class = OfferOutput
+    filterset_class = OfferFilter
+
+    def get_queryset(self) -> QuerySet[Offer]:
+        return offers_for_cards(visible_offers()).order_by("-sold_count", "-pk")
+
+    @extend_schema(operation_id="offers_list")
+    def get(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return super().get(request, *args, **kwargs)
+
+
+class OfferDetailApi(generics.RetrieveAPIView):
+    permission_classes = (AllowAny,)
+    serializer_class = OfferOutput
+
+    def get_queryset(self) -> QuerySet[Offer]:
+        return offers_for_cards(visible_offers())

@@ -1,0 +1,208 @@
+"""API: orders, paying them, my vouchers, redemptions by merchant staff."""
+
+from collections.abc import Mapping
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from merchants.models import Store
+from o2o.errors import DomainError, NotFound
+from payments.services import payment_start, payment_succeeded
+
+from . import selectors, services
+from .codes import format_code
+from .models import Order, Redemption, Voucher
+from .throttle import check_redeem_allowed, record_redeem_failure
+
+
+class VoucherOutput(serializers.ModelSerializer):
+    code_display = serializers.SerializerMethodField()
+    offer_title = serializers.CharField(source="offer.title")
+
+    class Meta:
+        model = Voucher
+        fields = (
+            "id",
+            "code",
+            "code_display",
+            "status",
+            "offer",
+            "offer_title",
+            "order",
+            "value",
+            "currency",
+            "uses_allowed",
+            "uses_left",
+            "expires_at",
+        )
+
+    def get_code_display(self, voucher: Voucher) -> str:
+        return format_code(voucher.code)
+
+
+class OrderOutput(serializers.ModelSerializer):
+    vouchers = VoucherOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = (
+            "id",
+            "status",
+            "offer",
+            "quantity",
+            "unit_price",
+            "total",
+            "currency",
+            "payment_deadline",
+            "paid_at",
+            "created_at",
+            "vouchers",
+        )
+
+
+def _order_out(order: Order) -> dict:  # type: ignore[type-arg]
+    order = Order.objects.prefetch_related("vouchers__offer").get(pk=order.pk)
+    return OrderOutput(order).data  # type: ignore[return-value]
+
+
+class OrderCreateInput(serializers.Serializer):
+    offer = serializers.IntegerField()
+    quantity = serializers.IntegerField()
+
+
+class OrderListCreateApi(generics.ListAPIView):
+    permission_classes = (IsAuthenticated,)
+    serializer_class = OrderOutput
+
+    def get_queryset(self) -> QuerySet[Order]:
+        return selectors.orders_for_user(self.request.user).prefetch_related("vouchers__offer")  # type: ignore[arg-type]
+
+    @extend_schema(
+        request=OrderCreateInput, responses={201: OrderOutput}, operation_id="orders_create"
+    )
+    def post(self, request: Request) -> Response:
+        # Parsing is the service's job too: a bad quantity gets `invalid_quantity`.
+        body = request.data if isinstance(request.data, Mapping) else {}
+        if "offer" not in body:
+            raise DomainError("invalid", _("Say which offer to buy: {offer, quantity}."))
+        order = services.order_create(
+            user=request.user,  # type: ignore[arg-type]
+            offer_id=body.get("offer"),
+            quantity=body.get("quantity"),
+        )
+        return Response(_order_out(order), status=status.HTTP_201_CREATED)
+
+
+class OrderDetailApi(generics.RetrieveAPIView):
+    permission_classes = (IsAuthenticated,)
+    serializer_class = OrderOutput
+
+    def get_queryset(self) -> QuerySet[Order]:
+        return selectors.orders_for_user(self.request.user).prefetch_related("vouchers__offer")  # type: ignore[arg-type]
+
+
+def pay_with_dev_gateway(*, order_id: int, user: object) -> None:
+    """The development gateway captures at once. (The Stripe gateway returns
+    a client secret instead and the webhook completes the payment.)"""
+    payment, _result = payment_start(order_id=order_id, user=user)  # type: ignore[arg-type]
+    payment_succeeded(payment_id=payment.pk)
+
+
+class OrderPayApi(APIView):
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(request=None, responses=OrderOutput, operation_id="orders_pay")
+    def post(self, request: Request, pk: int) -> Response:
+        pay_with_dev_gateway(order_id=pk, user=request.user)
+        order = selectors.order_for_user(user=request.user, order_id=pk)  # type: ignore[arg-type]
+        return Response(_order_out(order))
+
+
+class VoucherListApi(generics.ListAPIView):
+    permission_classes = (IsAuthenticated,)
+    serializer_class = VoucherOutput
+
+    def get_queryset(self) -> QuerySet[Voucher]:
+        return selectors.vouchers_for_user(self.request.user)  # type: ignore[arg-type]
+
+
+class VoucherRefundApi(APIView):
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(request=None, responses=VoucherOutput, operation_id="vouchers_refund")
+    def post(self, request: Request, pk: int) -> Response:
+        voucher = services.voucher_refund(
+            voucher_id=pk,
+            by=request.user,  # type: ignore[arg-type]
+            reason=services.RefundReason.CUSTOMER,
+        )
+        return Response(VoucherOutput(voucher).data)
+
+
+class RedemptionOutput(serializers.ModelSerializer):
+    offer = serializers.IntegerField(source="voucher.offer_id")
+    offer_title = serializers.CharField(source="voucher.offer.title")
+    uses_left = serializers.IntegerField(source="voucher.uses_left")
+    voucher_status = serializers.CharField(source="voucher.status")
+
+    class Meta:
+        model = Redemption
+        fields = (
+            "id",
+            "voucher",
+            "store",
+            "offer",
+            "offer_title",
+            "uses_left",
+            "voucher_status",
+            "created_at",
+            "undone_at",
+        )
+
+
+class RedemptionInput(serializers.Serializer):
+    code = serializers.CharField(max_length=64, allow_blank=True)
+    store = serializers.IntegerField()
+
+
+class RedemptionCreateApi(APIView):
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(
+        request=RedemptionInput,
+        responses={201: RedemptionOutput},
+        operation_id="redemptions_create",
+    )
+    def post(self, request: Request) -> Response:
+        data = RedemptionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        store = Store.objects.filter(pk=data.validated_data["store"]).first()
+        if store is None:
+            raise NotFound("store_not_found", _("No store has this id."))
+        try:
+            check_redeem_allowed(request._request, store)
+            redemption = services.voucher_redeem(
+                code=data.validated_data["code"],
+                store=store,
+                by=request.user,  # type: ignore[arg-type]
+            )
+        except DomainError as err:
+            record_redeem_failure(request._request, store, err.code)
+            raise
+        return Response(RedemptionOutput(redemption).data, status=status.HTTP_201_CREATED)
+
+
+class RedemptionUndoApi(APIView):
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(request=None, responses=RedemptionOutput, operation_id="redemptions_undo")
+    def post(self, request: Request, pk: int) -> Response:
+        redemption = services.redemption_undo(redemption_id=pk, by=request.user)  # type: ignore[arg-type]
+        redemption.voucher.refresh_from_db()
+        return Response(RedemptionOutput(redemption).data)

@@ -1,0 +1,41 @@
+"""API: review a used voucher."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import services
+from .models import Review
+
+
+class ReviewOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Review
+        fields = ("id", "voucher", "offer", "merchant", "rating", "text", "created_at")
+
+
+class ReviewInput(serializers.Serializer):
+    voucher = serializers.IntegerField()
+    rating = serializers.IntegerField()
+    text = serializers.CharField(allow_blank=True, max_length=4000)
+
+
+class ReviewCreateApi(APIView):
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(
+        request=ReviewInput, responses={201: ReviewOutput}, operation_id="reviews_create"
+    )
+    def post(self, request: Request) -> Response:
+        data = ReviewInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        review = services.review_create(
+            user=request.user,  # type: ignore[arg-type]
+            voucher_id=data.validated_data["voucher"],
+            rating=data.validated_data["rating"],
+            text=data.validated_data["text"],
+        )
+        return Response(ReviewOutput(review).data, status=status.HTTP_201_CREATED)

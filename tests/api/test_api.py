@@ -1,0 +1,363 @@
+"""API v1: the contract mobile apps and point-of-sale devices rely on."""
+
+from decimal import Decimal
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from merchants.models import Membership
+from offers.models import Offer
+from orders.codes import check_symbol, format_code
+from orders.models import Order, Redemption, Voucher
+
+from ..factories import MembershipFactory, OfferFactory, StoreFactory, UserFactory, make_voucher
+
+pytestmark = pytest.mark.django_db
+
+
+def api(user=None):
+    client = APIClient()
+    if user is not None:
+        client.credentials(
+            HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}"
+        )
+    return client
+
+
+def refused(response, status, code):
+    assert response.status_code == status, response.content
+    assert response.json()["code"] == code, response.json()
+    assert response.json()["detail"]
+
+
+def test_the_whole_funnel_through_the_api(offer, store):
+    anon = api()
+    token = anon.post(
+        "/api/v1/auth/register/", {"email": "app@example.com", "password": "long-pass-2026"}
+    ).json()["token"]
+    again = anon.post(
+        "/api/v1/auth/token/", {"email": "APP@example.com", "password": "long-pass-2026"}
+    )
+    assert again.json()["token"] == token
+    me = APIClient()
+    me.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert me.get("/api/v1/me/").json() == {"email": "app@example.com", "memberships": []}
+
+    listed = me.get("/api/v1/offers/", {"q": offer.title}).json()
+    assert listed["count"] == 1
+    item = listed["results"][0]
+    assert {
+        k: item[k]
+        for k in (
+            "id",
+            "price",
+            "list_price",
+            "currency",
+            "merchant",
+            "stores",
+            "stock_left",
+            "limit_per_user",
+            "sold_count",
+        )
+    } == {
+        "id": offer.pk,
+        "price": "198.00",
+        "list_price": "268.00",
+        "currency": "CNY",
+        "merchant": offer.merchant_id,
+        "stores": [store.pk],
+        "stock_left": None,
+        "limit_per_user": None,
+        "sold_count": 0,
+    }
+
+    created = me.post("/api/v1/orders/", {"offer": offer.pk, "quantity": 2}, format="json")
+    assert created.status_code == 201
+    assert created.json()["status"] == "pending_payment"
+    assert created.json()["total"] == "396.00"
+    paid = me.post(f"/api/v1/orders/{created.json()['id']}/pay/").json()
+    assert paid["status"] == "paid"
+    assert len(paid["vouchers"]) == 2
+
+    vouchers = me.get("/api/v1/vouchers/").json()["results"]
+    assert {v["status"] for v in vouchers} == {"issued"}
+    code = vouchers[0]["code"]
+    assert vouchers[0]["code_display"] == format_code(code)
+
+    cashier = MembershipFactory(merchant=offer.merchant, role=Membership.Role.CASHIER).user
+    pos = api(cashier)
+    assert pos.get("/api/v1/me/").json()["memberships"][0]["stores"] == [store.pk]
+    redeemed = pos.post(
+        "/api/v1/redemptions/", {"code": format_code(code), "store": store.pk}, format="json"
+    )
+    assert redeemed.status_code == 201
+    assert redeemed.json()["uses_left"] == 0
+    refused(
+        pos.post("/api/v1/redemptions/", {"code": code, "store": store.pk}, format="json"),
+        409,
+        "already_redeemed",
+    )
+
+    voucher_id = next(v["id"] for v in vouchers if v["code"] == code)
+    review = me.post(
+        "/api/v1/reviews/", {"voucher": voucher_id, "rating": 5, "text": "Great"}, format="json"
+    )
+    assert review.status_code == 201
+    other = next(v["id"] for v in vouchers if v["code"] != code)
+    refund = me.post(f"/api/v1/vouchers/{other}/refund/")
+    assert refund.json()["status"] == "refunded"
+
+
+def test_filters_sorts_and_merchant(offer):
+    cheap = OfferFactory(price=Decimal("10"), list_price=Decimal("20"))
+    client = api()
+    ids = [o["id"] for o in client.get("/api/v1/offers/", {"sort": "price"}).json()["results"]]
+    assert ids == [cheap.pk, offer.pk]
+    assert [
+        o["id"]
+        for o in client.get("/api/v1/offers/", {"merchant": cheap.merchant_id}).json()["results"]
+    ] == [cheap.pk]
+    assert client.get("/api/v1/offers/", {"price_max": 50}).json()["count"] == 1
+    refused(client.get("/api/v1/offers/", {"sort": "random"}), 400, "invalid")
+    refused(client.get("/api/v1/offers/", {"price_min": "cheap"}), 400, "invalid")
+
+
+def test_hidden_offers_are_not_found():
+    paused = OfferFactory(status=Offer.Status.PAUSED)
+    refused(api().get(f"/api/v1/offers/{paused.pk}/"), 404, "not_found")
+    refused(api().get("/api/v1/offers/999999/"), 404, "not_found")
+
+
+def test_unauthenticated_calls_get_401():
+    for method, url in (
+        ("get", "/api/v1/orders/"),
+        ("post", "/api/v1/orders/"),
+        ("get", "/api/v1/vouchers/"),
+        ("get", "/api/v1/me/"),
+    ):
+        refused(getattr(api(), method)(url), 401, "not_authenticated")
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"offer": 999999, "quantity": 1}, 404, "offer_not_found"),
+        ({"offer": "abc", "quantity": 1}, 404, "offer_not_found"),
+        ({"quantity": -1}, 400, "invalid_quantity"),
+        ({"quantity": 0}, 400, "invalid_quantity"),
+        ({"quantity": 10**12}, 400, "invalid_quantity"),
+        ({"quantity": "two"}, 400, "invalid_quantity"),
+        ({"quantity": None}, 400, "invalid_quantity"),
+    ],
+)
+def test_bad_order_input_changes_nothing(consumer, body, status, code):
+    offer = OfferFactory(stock=5)
+    body = {"offer": offer.pk, **body}
+    refused(api(consumer).post("/api/v1/orders/", body, format="json"), status, code)
+    offer.refresh_from_db()
+    assert offer.stock_left == 5
+    assert not Order.objects.exists()
+
+
+def test_an_order_without_an_offer_is_refused(consumer):
+    refused(api(consumer).post("/api/v1/orders/", {"quantity": 1}, format="json"), 400, "invalid")
+
+
+def test_a_json_list_body_is_a_400_not_a_500(consumer):
+    refused(api(consumer).post("/api/v1/orders/", [1, 2], format="json"), 400, "invalid")
+
+
+def test_sold_out_paused_and_over_limit(consumer):
+    flash = OfferFactory(stock=1)
+    api(UserFactory()).post("/api/v1/orders/", {"offer": flash.pk, "quantity": 1}, format="json")
+    refused(
+        api(consumer).post("/api/v1/orders/", {"offer": flash.pk, "quantity": 1}, format="json"),
+        409,
+        "sold_out",
+    )
+    paused = OfferFactory(status=Offer.Status.PAUSED)
+    refused(
+        api(consumer).post("/api/v1/orders/", {"offer": paused.pk, "quantity": 1}, format="json"),
+        409,
+        "offer_not_available",
+    )
+    limited = OfferFactory(limit_per_user=1)
+    refused(
+        api(consumer).post("/api/v1/orders/", {"offer": limited.pk, "quantity": 2}, format="json"),
+        409,
+        "limit_exceeded",
+    )
+
+
+def test_consumers_see_only_their_own_orders_and_vouchers(offer):
+    voucher = make_voucher(UserFactory(), offer)
+    stranger = api(UserFactory())
+    refused(stranger.get(f"/api/v1/orders/{voucher.order_id}/"), 404, "not_found")
+    refused(stranger.post(f"/api/v1/orders/{voucher.order_id}/pay/"), 404, "order_not_found")
+    refused(stranger.post(f"/api/v1/vouchers/{voucher.pk}/refund/"), 404, "voucher_not_found")
+    assert stranger.get("/api/v1/orders/").json()["count"] == 0
+    assert stranger.get("/api/v1/vouchers/").json()["count"] == 0
+    voucher.refresh_from_db()
+    assert voucher.status == Voucher.Status.ISSUED
+
+
+def test_redemption_refusals(offer, store, consumer):
+    voucher = make_voucher(consumer, offer)
+    cashier = api(MembershipFactory(merchant=offer.merchant, role="cashier").user)
+    refused(
+        cashier.post("/api/v1/redemptions/", {"code": "nope", "store": store.pk}, format="json"),
+        400,
+        "malformed_code",
+    )
+    unknown = "00000000000" + check_symbol("00000000000")
+    refused(
+        cashier.post("/api/v1/redemptions/", {"code": unknown, "store": store.pk}, format="json"),
+        404,
+        "unknown_code",
+    )
+    refused(
+        cashier.post(
+            "/api/v1/redemptions/", {"code": voucher.code, "store": 999999}, format="json"
+        ),
+        404,
+        "store_not_found",
+    )
+    refused(
+        cashier.post("/api/v1/redemptions/", {"store": store.pk}, format="json"), 400, "invalid"
+    )
+    refused(
+        api(consumer).post(
+            "/api/v1/redemptions/", {"code": voucher.code, "store": store.pk}, format="json"
+        ),
+        403,
+        "not_your_merchant",
+    )
+    other = StoreFactory()
+    stranger = api(MembershipFactory(merchant=other.merchant).user)
+    refused(
+        stranger.post(
+            "/api/v1/redemptions/", {"code": voucher.code, "store": other.pk}, format="json"
+        ),
+        403,
+        "not_your_merchant",
+    )
+    elsewhere = StoreFactory(merchant=offer.merchant)
+    refused(
+        cashier.post(
+            "/api/v1/redemptions/", {"code": voucher.code, "store": elsewhere.pk}, format="json"
+        ),
+        409,
+        "not_usable_at_store",
+    )
+    assert not Redemption.objects.exists()
+
+
+def test_wrong_codes_are_throttled_with_429(offer, store):
+    voucher = make_voucher(UserFactory(), offer)
+    cashier = api(MembershipFactory(merchant=offer.merchant, role="cashier").user)
+    for i in range(10):
+        payload = f"{i:011d}"
+        cashier.post(
+            "/api/v1/redemptions/",
+            {"code": payload + check_symbol(payload), "store": store.pk},
+            format="json",
+        )
+    refused(
+        cashier.post(
+            "/api/v1/redemptions/", {"code": voucher.code, "store": store.pk}, format="json"
+        ),
+        429,
+        "too_many_attempts",
+    )
+
+
+def test_undo_through_the_api(offer, store):
+    voucher = make_voucher(UserFactory(), offer)
+    cashier = api(MembershipFactory(merchant=offer.merchant, role="cashier").user)
+    redemption = cashier.post(
+        "/api/v1/redemptions/", {"code": voucher.code, "store": store.pk}, format="json"
+    ).json()
+    undone = cashier.post(f"/api/v1/redemptions/{redemption['id']}/undo/")
+    assert undone.json()["uses_left"] == 1
+    refused(cashier.post(f"/api/v1/redemptions/{redemption['id']}/undo/"), 409, "already_undone")
+
+
+@pytest.mark.parametrize(("rating", "code"), [(0, "invalid_rating"), (6, "invalid_rating")])
+def test_review_refusals(consumer, offer, rating, code):
+    voucher = make_voucher(consumer, offer)
+    client = api(consumer)
+    refused(
+        client.post(
+            "/api/v1/reviews/",
+            {"voucher": voucher.pk, "rating": rating, "text": "x"},
+            format="json",
+        ),
+        400,
+        code,
+    )
+    refused(
+        client.post(
+            "/api/v1/reviews/", {"voucher": voucher.pk, "rating": 5, "text": "x"}, format="json"
+        ),
+        409,
+        "not_redeemed",
+    )
+    refused(
+        client.post(
+            "/api/v1/reviews/", {"voucher": 999999, "rating": 5, "text": "x"}, format="json"
+        ),
+        404,
+        "voucher_not_found",
+    )
+    refused(client.post("/api/v1/reviews/", {"rating": 5}, format="json"), 400, "invalid")
+
+
+def test_register_and_token_refusals(consumer):
+    client = api()
+    refused(
+        client.post(
+            "/api/v1/auth/register/", {"email": consumer.email, "password": "long-pass-2026"}
+        ),
+        400,
+        "email_taken",
+    )
+    refused(
+        client.post("/api/v1/auth/register/", {"email": "n@example.com", "password": "123"}),
+        400,
+        "invalid_password",
+    )
+    refused(
+        client.post(
+            "/api/v1/auth/register/", {"email": "not-an-email", "password": "long-pass-2026"}
+        ),
+        400,
+        "invalid",
+    )
+    refused(
+        client.post("/api/v1/auth/token/", {"email": consumer.email, "password": "wrong"}),
+        400,
+        "invalid_credentials",
+    )
+
+
+def test_repeated_wrong_passwords_lock_the_token_endpoint(consumer):
+    client = api()
+    for _ in range(5):
+        client.post("/api/v1/auth/token/", {"email": consumer.email, "password": "wrong"})
+    refused(
+        client.post("/api/v1/auth/token/", {"email": consumer.email, "password": "test-pass-2026"}),
+        429,
+        "locked_out",
+    )
+
+
+def test_schema_and_local_docs(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200
+    assert schema.json()["openapi"].startswith("3.")
+    assert "/api/v1/redemptions/" in schema.json()["paths"]
+    docs = client.get("/api/docs/").content.decode()
+    assert "swagger-ui" in docs
+    assert "cdn" not in docs.lower()
+    assert "/static/drf_spectacular_sidecar/" in docs
