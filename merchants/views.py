@@ -256,7 +256,10 @@ offer_resume = _offer_action(
 def redeem(request: HttpRequest) -> HttpResponse:
     membership: Membership = request.membership  # type: ignore[attr-defined]
     stores = stores_for_member(membership)
-    initial = {"store": request.session.get(SESSION_STORE)} if request.method == "GET" else None
+    remembered = request.session.get(SESSION_STORE)
+    if remembered not in {store.pk for store in stores}:
+        remembered = stores[0].pk if stores else None
+    initial = {"store": remembered}
     form = RedeemForm(request.POST or None, initial=initial, stores=stores)
     result: dict[str, Any] | None = None
     status = 200

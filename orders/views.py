@@ -120,7 +120,7 @@ def voucher_list(request: HttpRequest) -> HttpResponse:
     }
     for voucher in groups["ready"]:
         voucher.qr_svg = segno.make(voucher.code, error="m").svg_inline(  # type: ignore[attr-defined]
-            scale=4, dark="#212529", title=voucher.code
+            scale=4, dark="#212529", omitsize=True
         )
     return render(request, "orders/vouchers.html", {"groups": groups, "total": len(vouchers)})
 

@@ -196,3 +196,10 @@ def test_offer_page_query_count_for_a_logged_in_shopper(client, django_assert_nu
     client.force_login(UserFactory())
     with django_assert_num_queries(9):
         client.get(reverse("offers:detail", args=[offer.pk]))
+
+
+def test_pages_speak_simplified_chinese(client, offer):
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    body = client.get("/").content.decode()
+    assert "正在热卖" in body
+    assert "搜索团购" in body
