@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from o2o.forms import BootstrapFormMixin
 from offers.models import Offer
+from offers.services import EDITABLE_FIELDS
 
 from .models import Category, City, District, Store
 
@@ -54,28 +55,7 @@ class OfferForm(BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = Offer
-        fields = [
-            "category",
-            "title",
-            "summary",
-            "description",
-            "includes",
-            "fine_print",
-            "image",
-            "price",
-            "list_price",
-            "stock",
-            "limit_per_user",
-            "sale_starts_at",
-            "sale_ends_at",
-            "validity_days",
-            "uses_per_voucher",
-            "booking_required",
-            "usable_days",
-            "usable_hours",
-            "refundable",
-            "refund_on_expiry",
-        ]
+        fields = list(EDITABLE_FIELDS)  # the service decides what a merchant may edit
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "includes": forms.Textarea(attrs={"rows": 4}),

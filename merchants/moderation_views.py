@@ -1,5 +1,7 @@
 """The moderation queue: what waits for an admin, oldest first."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -7,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.models import User
 from o2o.errors import DomainError
 from offers import services as offer_services
 from offers.models import Offer
@@ -45,8 +48,20 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _done(request: HttpRequest, message: str) -> HttpResponseRedirect:
-    messages.success(request, message)
+def _decide(
+    request: HttpRequest, name: str, actions: dict[str, Callable[[str], object]]
+) -> HttpResponseRedirect:
+    """Run the chosen moderation service; its refusal becomes the message."""
+    action = actions.get(request.POST.get("action", ""))
+    if action is None:
+        messages.error(request, _("Unknown action."))
+        return redirect("moderation:queue")
+    try:
+        action(request.POST.get("reason", ""))
+    except DomainError as err:
+        messages.error(request, str(err))
+    else:
+        messages.success(request, _("%(name)s: done.") % {"name": name})
     return redirect("moderation:queue")
 
 
@@ -54,56 +69,53 @@ def _done(request: HttpRequest, message: str) -> HttpResponseRedirect:
 @require_POST
 def merchant_decide(request: HttpRequest, pk: int) -> HttpResponseRedirect:
     merchant = get_object_or_404(Merchant, pk=pk)
-    action, reason = request.POST.get("action"), request.POST.get("reason", "")
-    try:
-        if action == "approve":
-            services.merchant_approve(merchant=merchant, by=request.user)  # type: ignore[arg-type]
-        elif action == "reject":
-            services.merchant_reject(merchant=merchant, by=request.user, reason=reason)  # type: ignore[arg-type]
-        elif action == "suspend":
-            services.merchant_suspend(merchant=merchant, by=request.user, reason=reason)  # type: ignore[arg-type]
-        else:
-            messages.error(request, _("Unknown action."))
-            return redirect("moderation:queue")
-    except DomainError as err:
-        messages.error(request, str(err))
-        return redirect("moderation:queue")
-    return _done(request, _("%(name)s: done.") % {"name": merchant.name})
+    by: User = request.user  # type: ignore[assignment]  # staff_member_required
+    return _decide(
+        request,
+        merchant.name,
+        {
+            "approve": lambda reason: services.merchant_approve(merchant=merchant, by=by),
+            "reject": lambda reason: services.merchant_reject(
+                merchant=merchant, by=by, reason=reason
+            ),
+            "suspend": lambda reason: services.merchant_suspend(
+                merchant=merchant, by=by, reason=reason
+            ),
+        },
+    )
 
 
 @staff_member_required
 @require_POST
 def offer_decide(request: HttpRequest, pk: int) -> HttpResponseRedirect:
     offer = get_object_or_404(Offer, pk=pk)
-    action, reason = request.POST.get("action"), request.POST.get("reason", "")
-    try:
-        if action == "approve":
-            offer_services.offer_approve(offer=offer, by=request.user)  # type: ignore[arg-type]
-        elif action == "reject":
-            offer_services.offer_reject(offer=offer, by=request.user, reason=reason)  # type: ignore[arg-type]
-        else:
-            messages.error(request, _("Unknown action."))
-            return redirect("moderation:queue")
-    except DomainError as err:
-        messages.error(request, str(err))
-        return redirect("moderation:queue")
-    return _done(request, _("“%(title)s”: done.") % {"title": offer.title})
+    by: User = request.user  # type: ignore[assignment]  # staff_member_required
+    return _decide(
+        request,
+        offer.title,
+        {
+            "approve": lambda reason: offer_services.offer_approve(offer=offer, by=by),
+            "reject": lambda reason: offer_services.offer_reject(offer=offer, by=by, reason=reason),
+        },
+    )
 
 
 @staff_member_required
 @require_POST
 def review_decide(request: HttpRequest, pk: int) -> HttpResponseRedirect:
     review = get_object_or_404(Review, pk=pk)
+    by: User = request.user  # type: ignore[assignment]  # staff_member_required
     try:
         if request.POST.get("action") == "hide":
             review_services.review_hide(
                 review_id=review.pk,
-                by=request.user,  # type: ignore[arg-type]
+                by=by,
                 reason=request.POST.get("reason", ""),
             )
         else:
-            review_services.review_restore(review_id=review.pk, by=request.user)  # type: ignore[arg-type]
+            review_services.review_restore(review_id=review.pk, by=by)
     except DomainError as err:
         messages.error(request, str(err))
-        return redirect("moderation:queue")
-    return _done(request, _("Review updated."))
+    else:
+        messages.success(request, _("Review updated."))
+    return redirect("moderation:queue")

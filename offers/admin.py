@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from o2o.admin import run_service, with_reason
+from o2o.admin import EventInline, run_service, with_reason
 
 from . import services
 from .models import Favourite, Offer, OfferEvent, OfferImage
@@ -12,14 +12,9 @@ class OfferImageInline(admin.TabularInline):
     extra = 0
 
 
-class OfferEventInline(admin.TabularInline):
+class OfferEventInline(EventInline):
     model = OfferEvent
-    extra = 0
-    can_delete = False
-    readonly_fields = ("created_at", "from_status", "to_status", "reason", "by")
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
+    fields = ("created_at", "from_status", "to_status", "reason", "by")
 
 
 @admin.register(Offer)

@@ -1,20 +1,15 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from o2o.admin import run_service
+from o2o.admin import EventInline, ReadOnlyAdmin, run_service
 
 from . import services
 from .models import Order, OrderEvent, Redemption, Voucher
 
 
-class OrderEventInline(admin.TabularInline):
+class OrderEventInline(EventInline):
     model = OrderEvent
-    extra = 0
-    can_delete = False
-    readonly_fields = ("created_at", "kind", "from_status", "to_status", "note", "by")
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
+    fields = ("created_at", "kind", "from_status", "to_status", "note", "by")
 
 
 class VoucherInline(admin.TabularInline):
@@ -28,21 +23,8 @@ class VoucherInline(admin.TabularInline):
         return False
 
 
-class ReadOnlyStatusAdmin(admin.ModelAdmin):
-    """Lifecycles move only through services: nothing here is editable by hand."""
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return [f.name for f in self.model._meta.fields]
-
-
 @admin.register(Order)
-class OrderAdmin(ReadOnlyStatusAdmin):
+class OrderAdmin(ReadOnlyAdmin):
     list_display = ("pk", "user", "offer", "quantity", "total", "status", "created_at")
     list_filter = ("status",)
     search_fields = ("pk", "user__email", "offer__title")
@@ -51,7 +33,7 @@ class OrderAdmin(ReadOnlyStatusAdmin):
 
 
 @admin.register(Voucher)
-class VoucherAdmin(ReadOnlyStatusAdmin):
+class VoucherAdmin(ReadOnlyAdmin):
     list_display = ("code", "offer", "user", "status", "uses_left", "uses_allowed", "expires_at")
     list_filter = ("status",)
     search_fields = ("code", "user__email", "offer__title")
@@ -70,6 +52,6 @@ class VoucherAdmin(ReadOnlyStatusAdmin):
 
 
 @admin.register(Redemption)
-class RedemptionAdmin(ReadOnlyStatusAdmin):
+class RedemptionAdmin(ReadOnlyAdmin):
     list_display = ("voucher", "store", "by", "created_at", "undone_at")
     search_fields = ("voucher__code", "store__name")
