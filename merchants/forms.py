@@ -46,7 +46,28 @@ class ApplyForm(BootstrapFormMixin, forms.Form):
         return data
 
 
+class MultipleImageInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.ImageField):
+    """Several photos in one input (Django's documented recipe)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleImageInput(attrs={"accept": "image/*"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:  # type: ignore[override]
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        return [super(MultipleImageField, self).clean(f, initial) for f in files]
+
+
 class OfferForm(BootstrapFormMixin, forms.ModelForm):
+    gallery = MultipleImageField(
+        label=_("More photos"),
+        required=False,
+        help_text=_("Up to 8 photos of the place, the dishes or the service."),
+    )
     stores = forms.ModelMultipleChoiceField(
         label=_("Usable at stores"),
         queryset=Store.objects.none(),
@@ -73,6 +94,12 @@ class OfferForm(BootstrapFormMixin, forms.ModelForm):
             self.fields[name].min_value = Decimal("0.01")  # type: ignore[attr-defined]
         # ModelForm would call model.full_clean's checks too late: the service validates.
         self.fields["image"].required = False
+
+    def clean_gallery(self) -> list[Any]:
+        images = self.cleaned_data.get("gallery") or []
+        if len(images) > 8:
+            raise forms.ValidationError(_("Choose at most 8 photos."))
+        return images
 
 
 class RedeemForm(BootstrapFormMixin, forms.Form):

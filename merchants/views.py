@@ -157,6 +157,7 @@ def offer_list(request: HttpRequest) -> HttpResponse:
 def _offer_fields(form: OfferForm) -> dict[str, Any]:
     data = dict(form.cleaned_data)
     data.pop("stores", None)
+    data.pop("gallery", None)
     if not data.get("image"):
         data.pop("image", None)
     return data
@@ -172,6 +173,7 @@ def offer_new(request: HttpRequest) -> HttpResponse:
                 merchant=merchant,
                 by=request.user,  # type: ignore[arg-type]
                 stores=list(form.cleaned_data["stores"]),
+                images=form.cleaned_data["gallery"],
                 **_offer_fields(form),
             )
         except DomainError as err:
@@ -195,17 +197,14 @@ def offer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         was_live = offer.status in (Offer.Status.LIVE, Offer.Status.PAUSED)
-        fields = _offer_fields(form)
-        image = fields.pop("image", None)
         try:
             offer = offer_services.offer_update(
                 offer=Offer.objects.get(pk=offer.pk),
                 by=request.user,  # type: ignore[arg-type]
                 stores=list(form.cleaned_data["stores"]),
-                **fields,
+                images=form.cleaned_data["gallery"],
+                **_offer_fields(form),
             )
-            if image and image is not True and hasattr(image, "read"):
-                offer_services.offer_set_image(offer=offer, by=request.user, image=image)  # type: ignore[arg-type]
         except DomainError as err:
             form.add_error(None, str(err))
         else:

@@ -89,7 +89,9 @@ def offer_create(
 
 
 @transaction.atomic
-def offer_update(*, offer: Offer, by: User, stores: list[Store], **fields: Any) -> Offer:
+def offer_update(
+    *, offer: Offer, by: User, stores: list[Store], images: Sequence[Any] = (), **fields: Any
+) -> Offer:
     """Change an offer. A live or paused offer goes back to review, since
     consumers would otherwise see terms an admin never approved."""
     staff_membership(by, offer.merchant, manage=True)
@@ -120,7 +122,27 @@ def offer_update(*, offer: Offer, by: User, stores: list[Store], **fields: Any) 
         _event(locked, previous, locked.status, by, "edited")
     locked.save()
     locked.stores.set(stores)
+    if images:
+        offer_add_images(offer=locked, by=by, images=images)
     return locked
+
+
+MAX_GALLERY = 8
+
+
+def offer_add_images(*, offer: Offer, by: User, images: Sequence[Any]) -> list[OfferImage]:
+    """Add photos to the offer's gallery, keeping at most MAX_GALLERY."""
+    staff_membership(by, offer.merchant, manage=True)
+    have = offer.images.count()
+    if have + len(images) > MAX_GALLERY:
+        raise DomainError(
+            "too_many_images",
+            _("A deal can have at most %(n)s photos; remove some first.") % {"n": MAX_GALLERY},
+        )
+    return [
+        OfferImage.objects.create(offer=offer, image=image, position=have + i)
+        for i, image in enumerate(images)
+    ]
 
 
 def offer_set_image(*, offer: Offer, by: User, image: Any) -> Offer:

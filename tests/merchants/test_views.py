@@ -275,3 +275,42 @@ def test_applying_creates_a_pending_merchant_and_shows_its_status(client, consum
     merchant = Merchant.objects.get(name="Noodle Bar")
     assert merchant.status == Merchant.Status.PENDING
     assert "waiting for review" in client.get(reverse("merchants:apply")).content.decode()
+
+
+def _png(name):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def test_owner_uploads_a_cover_and_gallery_photos(client, owner, store):
+    client.force_login(owner)
+    data = offer_data(store, image=_png("cover.png"), gallery=[_png("a.png"), _png("b.png")])
+    client.post(reverse("merchants:offer_new"), data)
+    offer = Offer.objects.get(title="New spa day")
+    assert offer.image.name.endswith(".png")
+    assert offer.images.count() == 2
+    client.post(
+        reverse("merchants:offer_edit", args=[offer.pk]),
+        offer_data(store, gallery=[_png("c.png")]),
+    )
+    assert offer.images.count() == 3
+    body = client.get(reverse("offers:detail", args=[offer.pk])).content.decode()
+    assert body.count("offers/") >= 3
+
+
+def test_a_text_file_is_not_an_image(client, owner, store):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(owner)
+    response = client.post(
+        reverse("merchants:offer_new"),
+        offer_data(store, gallery=[SimpleUploadedFile("x.png", b"not an image")]),
+    )
+    assert response.status_code == 400
+    assert not Offer.objects.filter(title="New spa day").exists()
