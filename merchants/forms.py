@@ -11,6 +11,7 @@ from offers.models import Offer
 from offers.services import EDITABLE_FIELDS
 
 from .models import Category, City, District, Store
+from .services import STORE_FIELDS
 
 
 class ApplyForm(BootstrapFormMixin, forms.Form):
@@ -140,3 +141,13 @@ class ReasonForm(BootstrapFormMixin, forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class StoreForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = Store
+        fields = STORE_FIELDS
+
+    def __init__(self, *args: Any, merchant: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = District.objects.filter(city=merchant.city)  # type: ignore[attr-defined]

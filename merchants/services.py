@@ -78,8 +78,42 @@ def _notify_admins_pending() -> None:
     transaction.on_commit(lambda: notify_admins_moderation.delay())
 
 
-def store_create(*, merchant: Merchant, **fields: Any) -> Store:
-    return Store.objects.create(merchant=merchant, **fields)
+STORE_FIELDS = (
+    "name",
+    "district",
+    "address",
+    "latitude",
+    "longitude",
+    "phone",
+    "hours",
+    "is_active",
+)
+
+
+def store_create(*, merchant: Merchant, by: User | None = None, **fields: Any) -> Store:
+    """A new branch. `by` (when a person, not the application itself) must manage the merchant."""
+    if by is not None:
+        staff_membership(by, merchant, manage=True)
+    district = fields.get("district")
+    if district is not None and district.city_id != merchant.city_id:
+        raise DomainError("district_not_in_city", _("That district is not in your city."))
+    return Store.objects.create(
+        merchant=merchant, **{k: v for k, v in fields.items() if k in STORE_FIELDS}
+    )
+
+
+@transaction.atomic
+def store_update(*, store: Store, by: User, **fields: Any) -> Store:
+    staff_membership(by, store.merchant, manage=True)
+    district = fields.get("district")
+    if district is not None and district.city_id != store.merchant.city_id:
+        raise DomainError("district_not_in_city", _("That district is not in your city."))
+    locked = Store.objects.select_for_update().get(pk=store.pk)
+    for name, value in fields.items():
+        if name in STORE_FIELDS:
+            setattr(locked, name, value)
+    locked.save()
+    return locked
 
 
 @transaction.atomic

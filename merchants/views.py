@@ -30,8 +30,8 @@ from reviews import selectors as review_selectors
 from reviews import services as review_services
 
 from . import services
-from .forms import ApplyForm, OfferForm, RedeemForm, ReplyForm
-from .models import Membership, Merchant
+from .forms import ApplyForm, OfferForm, RedeemForm, ReplyForm, StoreForm
+from .models import Membership, Merchant, Store
 from .selectors import memberships_for_user, stores_for_member
 
 SESSION_MERCHANT = "merchant_id"
@@ -364,3 +364,41 @@ def review_reply(request: HttpRequest, pk: int) -> HttpResponseRedirect:
     else:
         messages.success(request, _("Reply published."))
     return redirect("merchants:reviews")
+
+
+# --- stores -------------------------------------------------------------------
+
+
+@staff_required(manage=True)
+def store_list(request: HttpRequest) -> HttpResponse:
+    merchant = request.membership.merchant  # type: ignore[attr-defined]
+    stores = list(merchant.stores.select_related("district").order_by("name"))
+    return render(request, "merchants/stores.html", _ctx(request, stores=stores, section="stores"))
+
+
+@staff_required(manage=True)
+def store_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    merchant = request.membership.merchant  # type: ignore[attr-defined]
+    store = None
+    if pk is not None:
+        store = Store.objects.filter(pk=pk, merchant=merchant).first()
+        if store is None:
+            raise Http404
+    form = StoreForm(request.POST or None, instance=store, merchant=merchant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if store is None:
+                services.store_create(merchant=merchant, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            else:
+                services.store_update(store=store, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except DomainError as err:
+            form.add_error(None, str(err))
+        else:
+            messages.success(request, _("Store saved."))
+            return redirect("merchants:stores")
+    return render(
+        request,
+        "merchants/store_form.html",
+        _ctx(request, form=form, store=store, section="stores"),
+        status=400 if form.errors else 200,
+    )

@@ -314,3 +314,25 @@ def test_a_text_file_is_not_an_image(client, owner, store):
     )
     assert response.status_code == 400
     assert not Offer.objects.filter(title="New spa day").exists()
+
+
+def test_owner_adds_and_edits_a_store_cashier_cannot(client, owner, cashier, store, other_store):
+    client.force_login(cashier)
+    assert client.get(reverse("merchants:stores")).status_code == 403
+    client.force_login(owner)
+    data = {
+        "name": "Riverside",
+        "district": store.district_id,
+        "address": "9 Bund",
+        "latitude": "31.24",
+        "longitude": "121.49",
+        "phone": "021-1",
+        "hours": "9–5",
+        "is_active": "on",
+    }
+    client.post(reverse("merchants:store_new"), data)
+    riverside = store.merchant.stores.get(name="Riverside")
+    client.post(reverse("merchants:store_edit", args=[riverside.pk]), {**data, "hours": "10–6"})
+    riverside.refresh_from_db()
+    assert riverside.hours == "10–6"
+    assert client.get(reverse("merchants:store_edit", args=[other_store.pk])).status_code == 404
