@@ -104,7 +104,9 @@ class OfferForm(BootstrapFormMixin, forms.ModelForm):
 
 
 class RedeemForm(BootstrapFormMixin, forms.Form):
-    store = forms.ModelChoiceField(label=_("Store"), queryset=Store.objects.none())
+    store = forms.ModelChoiceField(
+        label=_("Store"), queryset=Store.objects.none(), empty_label=None
+    )
     code = forms.CharField(
         label=_("Voucher code"),
         max_length=40,
