@@ -7,4 +7,8 @@ from django.http import HttpRequest
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
-    return {"SITE_NAME": settings.SITE_NAME, "CURRENCY": settings.CURRENCY}
+    return {
+        "SITE_NAME": settings.SITE_NAME,
+        "CURRENCY": settings.CURRENCY,
+        "STRIPE_JS_URL": settings.STRIPE_JS_URL,
+    }

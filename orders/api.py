@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -107,21 +108,43 @@ class OrderDetailApi(generics.RetrieveAPIView):
         return selectors.orders_for_user(self.request.user).prefetch_related("vouchers__offer")  # type: ignore[arg-type]
 
 
-def pay_with_dev_gateway(*, order_id: int, user: object) -> None:
-    """The development gateway captures at once. (The Stripe gateway returns
-    a client secret instead and the webhook completes the payment.)"""
-    payment, _result = payment_start(order_id=order_id, user=user)  # type: ignore[arg-type]
-    payment_succeeded(payment_id=payment.pk)
+class PaymentOutput(serializers.Serializer):
+    gateway = serializers.CharField()
+    status = serializers.CharField()
+    client_secret = serializers.CharField(allow_blank=True)
+    publishable_key = serializers.CharField(allow_blank=True)
+
+
+class OrderPayOutput(OrderOutput):
+    payment = PaymentOutput(read_only=True)
+
+    class Meta(OrderOutput.Meta):
+        fields = (*OrderOutput.Meta.fields, "payment")  # type: ignore[assignment]
 
 
 class OrderPayApi(APIView):
+    """Pay an order. The development gateway captures at once (→ `paid`);
+    with Stripe the answer carries the PaymentIntent's client secret for the
+    app's card form, and the webhook completes the order."""
+
     permission_classes = (IsAuthenticated,)
 
-    @extend_schema(request=None, responses=OrderOutput, operation_id="orders_pay")
+    @extend_schema(request=None, responses=OrderPayOutput, operation_id="orders_pay")
     def post(self, request: Request, pk: int) -> Response:
-        pay_with_dev_gateway(order_id=pk, user=request.user)
+        payment, result = payment_start(order_id=pk, user=request.user)  # type: ignore[arg-type]
+        if payment.gateway == "dev":
+            payment = payment_succeeded(payment_id=payment.pk)
         order = selectors.order_for_user(user=request.user, order_id=pk)  # type: ignore[arg-type]
-        return Response(_order_out(order))
+        data = _order_out(order)
+        data["payment"] = {
+            "gateway": payment.gateway,
+            "status": payment.status,
+            "client_secret": result.client_secret,
+            "publishable_key": settings.STRIPE_PUBLISHABLE_KEY
+            if payment.gateway == "stripe"
+            else "",
+        }
+        return Response(data)
 
 
 class VoucherListApi(generics.ListAPIView):

@@ -2,12 +2,19 @@
 
 The development gateway stands in for a provider when no Stripe key is set:
 its payment page lets the payer succeed or fail, and its refunds succeed.
+Stripe is used when STRIPE_SECRET_KEY is set: PaymentIntents for payments,
+Refunds for refunds, webhooks (and reconciliation) for outcomes.
 """
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Protocol
 
+import stripe
+from django.conf import settings
 from django.urls import reverse
+
+from o2o.money import to_minor
 
 from .models import Payment, Refund
 
@@ -19,12 +26,28 @@ class StartResult:
     client_secret: str = ""
 
 
+@dataclass(frozen=True)
+class RemoteStatus:
+    """What the provider says about a payment: succeeded, failed, canceled or pending."""
+
+    status: str
+    message: str = ""
+
+
+class GatewayError(Exception):
+    """The provider could not be reached or refused the call; safe to retry later."""
+
+
 class Gateway(Protocol):
     name: str
 
     def start(self, payment: Payment) -> StartResult: ...
 
-    def refund(self, refund: Refund) -> str: ...
+    def refund(self, refund: Refund) -> tuple[str, bool]:
+        """Send the refund; returns the provider's id and whether it is already done."""
+        ...
+
+    def status(self, payment: Payment) -> RemoteStatus: ...
 
 
 class DevGateway:
@@ -36,10 +59,88 @@ class DevGateway:
             redirect_url=reverse("payments:dev_pay", args=[payment.idempotency_key]),
         )
 
-    def refund(self, refund: Refund) -> str:
-        return f"dev_re_{refund.pk}"
+    def refund(self, refund: Refund) -> tuple[str, bool]:
+        return f"dev_re_{refund.pk}", True
+
+    def status(self, payment: Payment) -> RemoteStatus:
+        return RemoteStatus(status="pending")  # the dev page reports outcomes itself
+
+
+@cache
+def stripe_client(api_key: str, api_base: str) -> stripe.StripeClient:
+    if api_base:
+        return stripe.StripeClient(api_key, base_addresses={"api": api_base}, max_network_retries=2)
+    return stripe.StripeClient(api_key, max_network_retries=2)
+
+
+class StripeGateway:
+    name = "stripe"
+
+    @property
+    def client(self) -> stripe.StripeClient:
+        return stripe_client(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE)
+
+    def start(self, payment: Payment) -> StartResult:
+        try:
+            intent = self.client.v1.payment_intents.create(
+                params={
+                    "amount": to_minor(payment.amount, payment.currency),
+                    "currency": payment.currency.lower(),
+                    "metadata": {
+                        "order_id": str(payment.order_id),
+                        "payment_id": str(payment.pk),
+                    },
+                },
+                # One attempt, one key: a retried call never creates a second intent.
+                options={"idempotency_key": f"payment-{payment.idempotency_key}"},
+            )
+        except stripe.StripeError as err:
+            raise GatewayError(str(err)) from err
+        return StartResult(
+            reference=intent.id,
+            client_secret=intent.client_secret or "",
+            redirect_url=reverse("payments:stripe_pay", args=[payment.idempotency_key]),
+        )
+
+    def refund(self, refund: Refund) -> tuple[str, bool]:
+        payment = refund.payment
+        try:
+            result = self.client.v1.refunds.create(
+                params={
+                    "payment_intent": payment.reference,
+                    "amount": to_minor(refund.amount, refund.currency),
+                    "metadata": {"refund_id": str(refund.pk), "reason": refund.reason},
+                },
+                options={"idempotency_key": f"refund-{refund.pk}"},
+            )
+        except stripe.StripeError as err:
+            raise GatewayError(str(err)) from err
+        # Card refunds may stay "pending" a while; charge.refunded then settles them.
+        return result.id, result.status == "succeeded"
+
+    def status(self, payment: Payment) -> RemoteStatus:
+        try:
+            intent = self.client.v1.payment_intents.retrieve(payment.reference)
+        except stripe.StripeError as err:
+            raise GatewayError(str(err)) from err
+        if intent.status == "succeeded":
+            return RemoteStatus(status="succeeded")
+        if intent.status == "canceled":
+            return RemoteStatus(status="canceled")
+        error = intent.last_payment_error
+        if intent.status == "requires_payment_method" and error:
+            return RemoteStatus(status="failed", message=str(error.message or ""))
+        return RemoteStatus(status="pending")
+
+
+def stripe_enabled() -> bool:
+    return bool(settings.STRIPE_SECRET_KEY)
 
 
 def get_gateway(name: str | None = None) -> Gateway:
-    # Stripe joins here (issue #4); until then every payment uses the dev gateway.
+    """The gateway a payment used (by name), or the one new payments use."""
+    if name == "dev":
+        return DevGateway()
+    if name == "stripe" or (name is None and stripe_enabled()):
+        return StripeGateway()
     return DevGateway()

@@ -30,6 +30,8 @@ class Payment(TimeStamped):
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     failure_message = models.CharField(max_length=255, blank=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
+    # Stripe's client secret for this PaymentIntent: lets our page show the form.
+    client_secret = models.CharField(max_length=255, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("payment")
@@ -76,3 +78,36 @@ class Refund(TimeStamped):
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
         ]
+
+
+class WebhookEvent(models.Model):
+    """Each provider event, stored once by its id before it is processed."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        PROCESSED = "processed", _("Processed")
+        IGNORED = "ignored", _("Ignored")
+        FAILED = "failed", _("Failed")
+
+    gateway = models.CharField(max_length=16, default="stripe")
+    event_id = models.CharField(max_length=255)
+    type = models.CharField(max_length=100, db_index=True)
+    payload = models.JSONField()
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.RECEIVED, db_index=True
+    )
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
+        ordering = ["-received_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["gateway", "event_id"], name="webhook_event_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"

@@ -5,21 +5,27 @@ and committed first, the gateway called, then the outcome recorded in a new
 transaction (a payment's idempotency key ties the three together).
 """
 
+import json
 import logging
+from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Sum
+import stripe
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from o2o.errors import Conflict, DomainError, NotFound
+from o2o.money import from_minor, to_minor
 from orders.models import Order, Voucher
 
-from .gateways import StartResult, get_gateway
-from .models import Payment, Refund
+from .gateways import GatewayError, StartResult, get_gateway
+from .models import Payment, Refund, WebhookEvent
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +47,20 @@ def payment_start(*, order_id: int, user: User) -> tuple[Payment, StartResult]:
         payment = Payment.objects.create(
             order=order, gateway=gateway.name, amount=order.total, currency=order.currency
         )
-    result = gateway.start(payment)
-    Payment.objects.filter(pk=payment.pk).update(reference=result.reference)
+    try:
+        result = gateway.start(payment)
+    except GatewayError as err:
+        payment_failed(payment_id=payment.pk, message=str(err))
+        raise DomainError(
+            "gateway_unavailable",
+            _("The payment service is not answering. Please try again in a moment."),
+            status=503,
+        ) from err
+    Payment.objects.filter(pk=payment.pk).update(
+        reference=result.reference, client_secret=result.client_secret
+    )
     payment.reference = result.reference
+    payment.client_secret = result.client_secret
     return payment, result
 
 
@@ -167,18 +184,196 @@ def _enqueue(refund_ids: list[int]) -> None:
 
 
 def refund_execute(*, refund_id: int) -> Refund:
-    """Send one pending refund to its gateway. Safe to retry."""
+    """Send one pending refund to its gateway. Safe to retry: a refund already
+    sent is not sent again, and the provider dedupes by our idempotency key."""
     refund = Refund.objects.select_related("payment").get(pk=refund_id)
-    if refund.status != Refund.Status.PENDING:
+    if refund.status != Refund.Status.PENDING or refund.reference:
         return refund
-    reference = get_gateway(refund.payment.gateway).refund(refund)
+    reference, done = get_gateway(refund.payment.gateway).refund(refund)
+    return refund_record(refund_id=refund.pk, reference=reference, done=done)
+
+
+def refund_record(*, refund_id: int, reference: str, done: bool) -> Refund:
+    """Record what the provider said about a refund (its id; done or pending)."""
     with transaction.atomic():
         refund = Refund.objects.select_for_update().get(pk=refund_id)
-        if refund.status == Refund.Status.PENDING:
+        if refund.status != Refund.Status.PENDING:
+            return refund
+        refund.reference = refund.reference or reference
+        fields = ["reference", "updated_at"]
+        if done:
             refund.status = Refund.Status.SUCCEEDED
-            refund.reference = reference
-            refund.save(update_fields=["status", "reference", "updated_at"])
+            fields.append("status")
+        refund.save(update_fields=fields)
+        if done:
             from notifications.tasks import notify_refunded
 
             transaction.on_commit(lambda: notify_refunded.delay(refund.pk))
-    return refund
+        return refund
+
+
+# --- reconciliation ---------------------------------------------------------------
+
+
+def payment_refresh(*, payment_id: int) -> Payment:
+    """Ask the provider how a waiting payment went, and record it.
+
+    Used when the payer returns from the provider's form (so the order page
+    shows the real state) and by the periodic reconciliation, so a lost
+    webhook never leaves a paid consumer without vouchers.
+    """
+    payment = Payment.objects.get(pk=payment_id)
+    if payment.status != Payment.Status.PENDING or not payment.reference:
+        return payment
+    remote = get_gateway(payment.gateway).status(payment)
+    if remote.status == "succeeded":
+        return payment_succeeded(payment_id=payment.pk)
+    if remote.status in ("failed", "canceled"):
+        return payment_failed(payment_id=payment.pk, message=remote.message or remote.status)
+    return payment
+
+
+def reconcile_pending_payments(*, older_than_seconds: int = 120, limit: int = 200) -> int:
+    """Settle provider payments still waiting after their webhook should have come."""
+    now = timezone.now()
+    ids = list(
+        Payment.objects.filter(
+            status=Payment.Status.PENDING,
+            created_at__lte=now - timedelta(seconds=older_than_seconds),
+            created_at__gte=now - timedelta(days=3),
+        )
+        .exclude(gateway="dev")
+        .exclude(reference="")
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    settled = 0
+    for payment_id in ids:
+        try:
+            payment = payment_refresh(payment_id=payment_id)
+        except GatewayError:
+            logger.warning("reconciliation: provider unreachable for payment %s", payment_id)
+            continue
+        settled += payment.status != Payment.Status.PENDING
+    return settled
+
+
+# --- webhooks -----------------------------------------------------------------
+
+
+def webhook_receive(*, payload: bytes, signature: str | None) -> WebhookEvent:
+    """Verify a Stripe webhook and store its event once. Raises DomainError (400)
+    for a forged, unsigned or malformed request, which then changes nothing."""
+    secret = settings.STRIPE_WEBHOOK_SECRET
+    if not secret or not signature:
+        raise DomainError("bad_signature", _("Missing or invalid signature."))
+    try:
+        event = stripe.Webhook.construct_event(payload, signature, secret)
+    except (ValueError, stripe.SignatureVerificationError):
+        raise DomainError("bad_signature", _("Missing or invalid signature.")) from None
+    body = json.loads(payload)
+    try:
+        with transaction.atomic():
+            stored, _created = WebhookEvent.objects.get_or_create(
+                gateway="stripe",
+                event_id=event.id,
+                defaults={"type": event.type, "payload": body},
+            )
+    except IntegrityError:  # the same event delivered twice at once
+        stored = WebhookEvent.objects.get(gateway="stripe", event_id=event.id)
+    return stored
+
+
+def webhook_process(*, event_pk: int) -> WebhookEvent:
+    """Apply a stored event. Idempotent: a processed event is not applied again;
+    a failed one is recorded, and can be retried (by the provider or an admin)."""
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.select_for_update().get(pk=event_pk)
+            if event.status in (WebhookEvent.Status.PROCESSED, WebhookEvent.Status.IGNORED):
+                return event
+            handler = WEBHOOK_HANDLERS.get(event.type)
+            outcome = handler(event.payload["data"]["object"]) if handler else "unhandled type"
+            event.status = (
+                WebhookEvent.Status.PROCESSED if outcome is None else WebhookEvent.Status.IGNORED
+            )
+            event.error = outcome or ""
+            event.attempts += 1
+            event.processed_at = timezone.now()
+            event.save(update_fields=["status", "error", "attempts", "processed_at"])
+            return event
+    except Exception as err:
+        WebhookEvent.objects.filter(pk=event_pk).update(
+            status=WebhookEvent.Status.FAILED, error=repr(err)[:2000], attempts=F("attempts") + 1
+        )
+        raise
+
+
+def _payment_for(intent: dict[str, Any]) -> Payment | None:
+    payment_id = (intent.get("metadata") or {}).get("payment_id")
+    qs = Payment.objects.filter(gateway="stripe")
+    if payment_id and str(payment_id).isdigit():
+        payment = qs.filter(pk=int(payment_id)).first()
+        if payment is not None:
+            return payment
+    return qs.filter(reference=intent.get("id", "")).first()
+
+
+def _on_intent_succeeded(intent: dict[str, Any]) -> str | None:
+    payment = _payment_for(intent)
+    if payment is None:
+        return "no payment for this intent"
+    if intent.get("amount") != to_minor(payment.amount, payment.currency):
+        return "amount differs from the payment"
+    payment_succeeded(payment_id=payment.pk)
+    return None
+
+
+def _on_intent_failed(intent: dict[str, Any]) -> str | None:
+    payment = _payment_for(intent)
+    if payment is None:
+        return "no payment for this intent"
+    error = intent.get("last_payment_error") or {}
+    message = error.get("message") or intent.get("status") or "failed"
+    payment_failed(payment_id=payment.pk, message=str(message))
+    return None
+
+
+def _on_charge_refunded(charge: dict[str, Any]) -> str | None:
+    payment = Payment.objects.filter(
+        gateway="stripe", reference=charge.get("payment_intent") or ""
+    ).first()
+    if payment is None:
+        return "no payment for this charge"
+    refunds = (charge.get("refunds") or {}).get("data") or []
+    for remote in refunds:
+        if remote.get("status") not in (None, "succeeded"):
+            continue
+        ours = Refund.objects.filter(payment=payment, reference=remote["id"]).first()
+        refund_id = (remote.get("metadata") or {}).get("refund_id")
+        if ours is None and refund_id and str(refund_id).isdigit():
+            ours = Refund.objects.filter(payment=payment, pk=int(refund_id)).first()
+        if ours is not None:
+            refund_record(refund_id=ours.pk, reference=remote["id"], done=True)
+            continue
+        # A refund made outside the platform (Stripe's dashboard): record it too.
+        amount = from_minor(int(remote["amount"]), payment.currency)
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if amount <= refundable_left(locked):
+            Refund.objects.create(
+                payment=locked,
+                amount=amount,
+                currency=locked.currency,
+                reason="external",
+                reference=remote["id"],
+                status=Refund.Status.SUCCEEDED,
+            )
+    return None
+
+
+WEBHOOK_HANDLERS: dict[str, Callable[[dict[str, Any]], str | None]] = {
+    "payment_intent.succeeded": _on_intent_succeeded,
+    "payment_intent.payment_failed": _on_intent_failed,
+    "payment_intent.canceled": _on_intent_failed,
+    "charge.refunded": _on_charge_refunded,
+}

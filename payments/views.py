@@ -1,24 +1,40 @@
-"""The development gateway's payment page, standing in for a provider's."""
+"""Payment pages: the development gateway's page, Stripe's card form, and
+Stripe's webhook endpoint."""
 
+import logging
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from o2o.errors import DomainError
 
 from . import services
+from .gateways import GatewayError
 from .models import Payment
 
+logger = logging.getLogger(__name__)
 
-@login_required
-def dev_pay(request: HttpRequest, key: str) -> HttpResponse:
+
+def _own_payment(request: HttpRequest, key: str, gateway: str) -> Payment:
     payment = (
         Payment.objects.select_related("order__offer__merchant")
-        .filter(idempotency_key=key, gateway="dev", order__user=request.user)  # type: ignore[misc]
+        .filter(idempotency_key=key, gateway=gateway, order__user=request.user)  # type: ignore[misc]
         .first()
     )
     if payment is None:
         raise Http404
+    return payment
+
+
+@login_required
+def dev_pay(request: HttpRequest, key: str) -> HttpResponse:
+    payment = _own_payment(request, key, "dev")
     if request.method == "POST":
         if request.POST.get("outcome") == "succeed":
             services.payment_succeeded(payment_id=payment.pk)
@@ -35,3 +51,58 @@ def dev_pay(request: HttpRequest, key: str) -> HttpResponse:
             messages.error(request, _("The payment was declined. You can try again."))
         return redirect("orders:detail", pk=payment.order_id)
     return render(request, "payments/dev_pay.html", {"payment": payment, "order": payment.order})
+
+
+@login_required
+def stripe_pay(request: HttpRequest, key: str) -> HttpResponse:
+    """Our page with Stripe's card form; Stripe.js confirms the PaymentIntent."""
+    payment = _own_payment(request, key, "stripe")
+    if payment.status != Payment.Status.PENDING:
+        return redirect("orders:detail", pk=payment.order_id)
+    return render(
+        request,
+        "payments/stripe_pay.html",
+        {
+            "payment": payment,
+            "order": payment.order,
+            "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+        },
+    )
+
+
+@login_required
+def stripe_return(request: HttpRequest, key: str) -> HttpResponse:
+    """Back from Stripe's form: ask Stripe how it went, then show the order as it is."""
+    payment = _own_payment(request, key, "stripe")
+    try:
+        payment = services.payment_refresh(payment_id=payment.pk)
+    except GatewayError:
+        logger.warning("could not refresh payment %s on return", payment.pk)
+    if payment.status == Payment.Status.SUCCEEDED:
+        messages.success(request, _("Payment received. Your vouchers are ready."))
+    elif payment.status == Payment.Status.PENDING:
+        messages.info(
+            request,
+            _("Your payment is being confirmed. Vouchers appear as soon as it is."),
+        )
+    else:
+        messages.error(request, _("The payment did not go through. You can try again."))
+    return redirect("orders:detail", pk=payment.order_id)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    """Verify, store once, process. A forged or unsigned request gets 400."""
+    try:
+        event = services.webhook_receive(
+            payload=request.body, signature=request.headers.get("Stripe-Signature")
+        )
+    except DomainError as err:
+        return JsonResponse({"code": err.code, "detail": str(err)}, status=400)
+    try:
+        services.webhook_process(event_pk=event.pk)
+    except Exception:
+        logger.exception("webhook %s failed; Stripe will retry", event.event_id)
+        return JsonResponse({"code": "processing_failed"}, status=500)
+    return JsonResponse({"received": True})

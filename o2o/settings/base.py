@@ -236,6 +236,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 240},
     },
+    "reconcile-pending-payments": {
+        "task": "payments.tasks.reconcile_pending_payments",
+        "schedule": timedelta(minutes=2),
+        "options": {"expires": 100},
+    },
     "end-finished-offers": {
         "task": "offers.tasks.end_finished_offers",
         "schedule": crontab(minute="*/5"),
@@ -256,7 +261,9 @@ SITE_NAME = env("SITE_NAME", default="O2O Deals")
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
-STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")  # a local fake (localstripe) in tests
+# Stripe requires Stripe.js from its own host; it is the one script from elsewhere.
+STRIPE_JS_URL = env("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
 
 LOGGING = {
     "version": 1,
