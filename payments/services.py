@@ -310,13 +310,19 @@ def webhook_process(*, event_pk: int) -> WebhookEvent:
 
 
 def _payment_for(intent: dict[str, Any]) -> Payment | None:
-    payment_id = (intent.get("metadata") or {}).get("payment_id")
-    qs = Payment.objects.filter(gateway="stripe")
-    if payment_id and str(payment_id).isdigit():
-        payment = qs.filter(pk=int(payment_id)).first()
-        if payment is not None:
-            return payment
-    return qs.filter(reference=intent.get("id", "")).first()
+    """Our payment for a PaymentIntent: by its id; by our metadata only while
+    the id is not saved yet (the event raced our own write)."""
+    intent_id = intent.get("id") or ""
+    payment = Payment.objects.filter(gateway="stripe", reference=intent_id).first()
+    if payment is not None or not intent_id:
+        return payment
+    metadata = intent.get("metadata") or {}
+    payment_id, order_id = str(metadata.get("payment_id", "")), str(metadata.get("order_id", ""))
+    if payment_id.isdigit() and order_id.isdigit():
+        return Payment.objects.filter(
+            gateway="stripe", reference="", pk=int(payment_id), order_id=int(order_id)
+        ).first()
+    return None
 
 
 def _on_intent_succeeded(intent: dict[str, Any]) -> str | None:
