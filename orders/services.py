@@ -20,6 +20,7 @@ from o2o.errors import Conflict, DomainError, NotFound, PermissionDenied
 from o2o.models import check_transition
 from offers.models import Offer
 from offers.selectors import visible_offers
+from payments import ledger
 
 from .codes import generate_code, normalize_code
 from .models import Order, OrderEvent, Redemption, Voucher
@@ -271,6 +272,8 @@ def voucher_redeem(*, code: str, store: Store, by: User) -> Redemption:
         voucher.redeemed_at = now
         voucher.save(update_fields=["status", "redeemed_at", "updated_at"])
     redemption = Redemption.objects.create(voucher=voucher, store=store, by=by)
+    redemption.voucher = voucher
+    ledger.book_redemption(redemption, use_number=voucher.uses_allowed - voucher.uses_left)
     _event(voucher.order, "redeemed", by=by, note=f"voucher {voucher.pk} at store {store.pk}")
     _complete_order_if_done(voucher.order_id)
 
@@ -307,6 +310,7 @@ def redemption_undo(*, redemption_id: int, by: User) -> Redemption:
     redemption.undone_at = now
     redemption.undone_by = by
     redemption.save(update_fields=["undone_at", "undone_by"])
+    ledger.book_undo(redemption)
     voucher.uses_left = F("uses_left") + 1
     if voucher.status == Voucher.Status.REDEEMED:
         voucher.status = Voucher.Status.ISSUED
@@ -324,10 +328,13 @@ class RefundReason:
     CUSTOMER = "customer"
     EXPIRY = "expiry"
     ADMIN = "admin"
+    EXTERNAL = "external"  # refunded at the provider, outside the platform
 
 
 @transaction.atomic
-def voucher_refund(*, voucher_id: int, by: User | None, reason: str) -> Voucher:
+def voucher_refund(
+    *, voucher_id: int, by: User | None, reason: str, reference: str = ""
+) -> Voucher:
     """Refund an unused voucher: the consumer's request (if the offer allows
     it), or an admin's decision. The money moves through the gateway after
     commit; the voucher is unusable from this moment on."""
@@ -361,7 +368,9 @@ def voucher_refund(*, voucher_id: int, by: User | None, reason: str) -> Voucher:
 
     from payments.services import refund_request
 
-    refund_request(order=order, voucher=voucher, amount=voucher.value, reason=reason)
+    refund_request(
+        order=order, voucher=voucher, amount=voucher.value, reason=reason, reference=reference
+    )
     _complete_order_if_done(order.pk)
     return voucher
 
@@ -418,6 +427,9 @@ def expire_vouchers(*, now: datetime | None = None, batch_size: int = 1000) -> i
             Voucher.objects.filter(pk__in=expire_ids, status=Voucher.Status.ISSUED).update(
                 status=Voucher.Status.EXPIRED, updated_at=now
             )
+            # What an expired, unrefunded voucher still held is earned by its merchant.
+            for voucher in Voucher.objects.filter(pk__in=expire_ids).select_related("order__offer"):
+                ledger.book_expiry(voucher, voucher.order)
             Voucher.objects.filter(pk__in=refund_ids, status=Voucher.Status.ISSUED).update(
                 status=Voucher.Status.REFUNDED, refunded_at=now, updated_at=now
             )

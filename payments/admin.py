@@ -1,10 +1,11 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from o2o.admin import ReadOnlyAdmin
+from o2o.admin import ReadOnlyAdmin, run_service
 
 from . import services
-from .models import Payment, Refund, WebhookEvent
+from .models import LedgerEntry, Payment, Refund, SettlementStatement, WebhookEvent
+from .settlement import statement_mark_paid
 
 
 @admin.register(Payment)
@@ -46,3 +47,46 @@ class WebhookEventAdmin(ReadOnlyAdmin):
                 self.message_user(request, f"{event}: {err!r}", messages.ERROR)
             else:
                 self.message_user(request, f"{event}: {event.get_status_display()}")
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "kind",
+        "account",
+        "amount",
+        "currency",
+        "merchant",
+        "order",
+        "source",
+    )
+    list_filter = ("kind", "account")
+    search_fields = ("source", "transfer", "order__pk", "merchant__name")
+
+
+@admin.register(SettlementStatement)
+class SettlementStatementAdmin(ReadOnlyAdmin):
+    list_display = (
+        "merchant",
+        "period_start",
+        "period_end",
+        "vouchers",
+        "gross",
+        "commission",
+        "net",
+        "status",
+        "paid_at",
+    )
+    list_filter = ("status", "period_end")
+    search_fields = ("merchant__name",)
+    actions = ("mark_paid",)
+
+    @admin.action(description=_("Mark selected statements as paid"))
+    def mark_paid(self, request, queryset):  # type: ignore[no-untyped-def]
+        run_service(
+            self,
+            request,
+            queryset,
+            lambda s: statement_mark_paid(statement_id=s.pk, by=request.user),
+        )

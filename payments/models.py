@@ -111,3 +111,91 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+
+class LedgerEntry(models.Model):
+    """One leg of a money transfer. Append-only; the legs of a transfer sum to zero.
+
+    Accounts: `gateway` (cash held at the provider), `unearned` (owed to
+    consumers as unused vouchers), `merchant` (owed to a merchant),
+    `commission` (the platform's revenue). Every total shown is a sum of these.
+    """
+
+    class Account(models.TextChoices):
+        GATEWAY = "gateway", _("Cash at the payment provider")
+        UNEARNED = "unearned", _("Unused vouchers")
+        MERCHANT = "merchant", _("Payable to merchant")
+        COMMISSION = "commission", _("Platform commission")
+
+    transfer = models.UUIDField(db_index=True)
+    kind = models.CharField(max_length=32)
+    account = models.CharField(max_length=16, choices=Account.choices, db_index=True)
+    amount = MoneyField(_("amount"))
+    currency = CurrencyField()
+    merchant = models.ForeignKey(
+        "merchants.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    voucher = models.ForeignKey(
+        Voucher, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    statement = models.ForeignKey(
+        "SettlementStatement",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entries",
+    )
+    # What caused it, so a cause is booked once (e.g. "redemption:42").
+    source = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "account"], name="ledger_source_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.account} {self.amount}"
+
+
+class SettlementStatement(TimeStamped):
+    """What the platform owes a merchant for one period, net of commission."""
+
+    class Status(models.TextChoices):
+        CLOSED = "closed", _("To pay")
+        PAID = "paid", _("Paid")
+
+    merchant = models.ForeignKey(
+        "merchants.Merchant", on_delete=models.PROTECT, related_name="statements"
+    )
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    currency = CurrencyField()
+    gross = MoneyField(_("gross"))
+    commission = MoneyField(_("commission"))
+    net = MoneyField(_("net payable"))
+    vouchers = models.PositiveIntegerField(_("vouchers"), default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CLOSED)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    paid_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("settlement statement")
+        verbose_name_plural = _("settlement statements")
+        ordering = ["-period_end", "merchant_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "period_start", "period_end"], name="statement_once_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant} {self.period_start}–{self.period_end}"

@@ -24,6 +24,7 @@ from o2o.errors import Conflict, DomainError, NotFound
 from o2o.money import from_minor, to_minor
 from orders.models import Order, Voucher
 
+from . import ledger
 from .gateways import GatewayError, StartResult, get_gateway
 from .models import Payment, Refund, WebhookEvent
 
@@ -79,6 +80,7 @@ def payment_succeeded(*, payment_id: int) -> Payment:
         payment.status = Payment.Status.SUCCEEDED
         payment.succeeded_at = timezone.now()
         payment.save(update_fields=["status", "succeeded_at", "updated_at"])
+        ledger.book_capture(payment)
         already_paid = (
             Payment.objects.filter(order_id=payment.order_id, status=Payment.Status.SUCCEEDED)
             .exclude(pk=payment.pk)
@@ -130,12 +132,17 @@ def _refund_whole(payment: Payment, *, reason: str) -> Refund:
     refund = Refund.objects.create(
         payment=payment, amount=payment.amount, currency=payment.currency, reason=reason
     )
+    ledger.book_refund(refund)
     _enqueue([refund.pk])
     return refund
 
 
-def refund_request(*, order: Order, voucher: Voucher, amount: Decimal, reason: str) -> Refund:
+def refund_request(
+    *, order: Order, voucher: Voucher, amount: Decimal, reason: str, reference: str = ""
+) -> Refund:
     """Record a refund of one voucher; the gateway is called after commit.
+    With a `reference`, the provider already refunded it (made outside the
+    platform), so it is recorded as done and nothing is sent.
 
     Must run inside the caller's transaction (the voucher is already locked).
     """
@@ -143,9 +150,17 @@ def refund_request(*, order: Order, voucher: Voucher, amount: Decimal, reason: s
     if amount <= 0 or amount > refundable_left(payment):
         raise DomainError("refund_exceeds_payment", _("That is more than is left to refund."))
     refund = Refund.objects.create(
-        payment=payment, voucher=voucher, amount=amount, currency=payment.currency, reason=reason
+        payment=payment,
+        voucher=voucher,
+        amount=amount,
+        currency=payment.currency,
+        reason=reason,
+        reference=reference,
+        status=Refund.Status.SUCCEEDED if reference else Refund.Status.PENDING,
     )
-    _enqueue([refund.pk])
+    ledger.book_refund(refund)
+    if not reference:
+        _enqueue([refund.pk])
     return refund
 
 
@@ -172,6 +187,8 @@ def refunds_request_bulk(*, vouchers: list[dict[str, Any]], reason: str) -> list
             if v["order_id"] in payments
         ]
     )
+    for refund in refunds:
+        ledger.book_refund(refund)
     _enqueue([r.pk for r in refunds if r.pk])
     return refunds
 
@@ -362,19 +379,38 @@ def _on_charge_refunded(charge: dict[str, Any]) -> str | None:
         if ours is not None:
             refund_record(refund_id=ours.pk, reference=remote["id"], done=True)
             continue
-        # A refund made outside the platform (Stripe's dashboard): record it too.
-        amount = from_minor(int(remote["amount"]), payment.currency)
-        locked = Payment.objects.select_for_update().get(pk=payment.pk)
-        if amount <= refundable_left(locked):
-            Refund.objects.create(
-                payment=locked,
-                amount=amount,
-                currency=locked.currency,
-                reason="external",
-                reference=remote["id"],
-                status=Refund.Status.SUCCEEDED,
-            )
+        if not Refund.objects.filter(payment=payment, reference=remote["id"]).exists():
+            _record_outside_refund(payment, remote["id"], int(remote["amount"]))
     return None
+
+
+def _record_outside_refund(payment: Payment, reference: str, minor: int) -> None:
+    """A refund made in Stripe's dashboard: the unused vouchers it covers stop
+    being usable (oldest first); any remainder is recorded against the payment."""
+    from orders.services import RefundReason, voucher_refund
+
+    remaining = from_minor(minor, payment.currency)
+    unused = Voucher.objects.filter(
+        order_id=payment.order_id, status=Voucher.Status.ISSUED, uses_left=F("uses_allowed")
+    ).order_by("number")
+    for voucher in unused:
+        if voucher.value > remaining:
+            break
+        voucher_refund(
+            voucher_id=voucher.pk, by=None, reason=RefundReason.EXTERNAL, reference=reference
+        )
+        remaining -= voucher.value
+    locked = Payment.objects.select_for_update().get(pk=payment.pk)
+    if 0 < remaining <= refundable_left(locked):
+        refund = Refund.objects.create(
+            payment=locked,
+            amount=remaining,
+            currency=locked.currency,
+            reason="external",
+            reference=reference,
+            status=Refund.Status.SUCCEEDED,
+        )
+        ledger.book_refund(refund)
 
 
 WEBHOOK_HANDLERS: dict[str, Callable[[dict[str, Any]], str | None]] = {

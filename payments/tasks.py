@@ -25,3 +25,11 @@ def reconcile_pending_payments() -> int:
 @shared_task(acks_late=True, autoretry_for=(GatewayError,), retry_backoff=True, max_retries=5)
 def process_webhook_event(event_pk: int) -> None:
     services.webhook_process(event_pk=event_pk)
+
+
+@shared_task(acks_late=True)
+def close_settlement_statements() -> int:
+    """Close the last finished half-month for every merchant (idempotent)."""
+    from .settlement import close_last_period
+
+    return len(close_last_period())

@@ -17,6 +17,20 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _money_adds_up(request):
+    """After every database test, the money ledger must balance (invariant 4)."""
+    yield
+    if (
+        "db" in request.fixturenames
+        or "transactional_db" in request.fixturenames
+        or (request.node.get_closest_marker("django_db"))
+    ):
+        from .money import assert_money_adds_up
+
+        assert_money_adds_up()
+
+
 @pytest.fixture
 def consumer(db):
     return UserFactory(email="consumer@test.example")

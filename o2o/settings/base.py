@@ -241,6 +241,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=2),
         "options": {"expires": 100},
     },
+    "close-settlement-statements": {
+        "task": "payments.tasks.close_settlement_statements",
+        "schedule": crontab(minute=30, hour="*/6"),
+        "options": {"expires": 3600},
+    },
     "end-finished-offers": {
         "task": "offers.tasks.end_finished_offers",
         "schedule": crontab(minute="*/5"),

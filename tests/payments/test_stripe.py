@@ -218,10 +218,9 @@ def test_charge_refunded_records_pending_and_outside_refunds(on_stripe, client, 
     stripe_fake.pay(on_stripe, payment.reference)
     services.payment_refresh(payment_id=payment.pk)
     voucher = order.vouchers.order_by("number").first()
-    ours = Refund.objects.create(
-        payment=payment, voucher=voucher, amount=voucher.value, reason="customer"
-    )
-    Voucher.objects.filter(pk=voucher.pk).update(status="refunded")
+    voucher_refund(voucher_id=voucher.pk, by=consumer, reason="customer")  # not yet sent
+    ours = Refund.objects.get(voucher=voucher)
+    assert ours.status == Refund.Status.PENDING
     charge = {
         "id": "ch_test",
         "object": "charge",
@@ -247,6 +246,8 @@ def test_charge_refunded_records_pending_and_outside_refunds(on_stripe, client, 
     outside = Refund.objects.get(reference="re_dashboard")
     assert outside.reason == "external"
     assert Refund.objects.count() == 2
+    # The voucher that refund covered can no longer be used.
+    assert outside.voucher.status == Voucher.Status.REFUNDED
 
 
 @pytest.mark.parametrize("header", [None, "t=1,v1=deadbeef", "garbage"])

@@ -1,0 +1,177 @@
+"""The money ledger: every movement as a balanced, append-only transfer.
+
+    capture      gateway +A   unearned −A          a consumer paid
+    refund       unearned +A  gateway −A           money went back
+    earning      unearned +v  merchant −(v−c)  commission −c
+                                       a voucher use was redeemed (or expired unrefunded)
+    reversal     the earning's legs, negated       a redemption was undone
+    payout       merchant +n  gateway −n           a statement was paid
+
+Signs: the legs of one transfer always sum to zero. A cause is booked once
+(unique source per account), so a retried task or a repeated webhook cannot
+book it twice. Every total the product shows is a sum over these rows.
+"""
+
+import uuid
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from orders.models import Order, Redemption, Voucher
+
+from .models import LedgerEntry, Payment, Refund
+
+CENT = Decimal("0.01")
+Account = LedgerEntry.Account
+
+
+def _book(kind: str, source: str, legs: list[tuple[str, Decimal]], **refs: Any) -> bool:
+    """Write one balanced transfer; False if this source was booked already."""
+    if sum(amount for _account, amount in legs) != 0:
+        raise ValueError(f"unbalanced transfer {kind} {source}: {legs}")
+    transfer = uuid.uuid4()
+    try:
+        with transaction.atomic():
+            LedgerEntry.objects.bulk_create(
+                [
+                    LedgerEntry(
+                        transfer=transfer,
+                        kind=kind,
+                        source=source,
+                        account=account,
+                        amount=amount,
+                        **refs,
+                    )
+                    for account, amount in legs
+                ]
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def book_capture(payment: Payment) -> bool:
+    order = payment.order
+    return _book(
+        "capture",
+        f"capture:{payment.pk}",
+        [(Account.GATEWAY, payment.amount), (Account.UNEARNED, -payment.amount)],
+        order=order,
+        merchant_id=order.offer.merchant_id,
+        currency=payment.currency,
+    )
+
+
+def book_refund(refund: Refund) -> bool:
+    order = refund.payment.order
+    return _book(
+        "refund",
+        f"refund:{refund.pk}",
+        [(Account.UNEARNED, refund.amount), (Account.GATEWAY, -refund.amount)],
+        order=order,
+        voucher=refund.voucher,
+        merchant_id=order.offer.merchant_id,
+        currency=refund.currency,
+    )
+
+
+def use_value(voucher: Voucher, use_number: int) -> Decimal:
+    """The value of one use of a voucher; the last use takes the rounding remainder."""
+    per_use = (voucher.value / voucher.uses_allowed).quantize(CENT, rounding=ROUND_HALF_UP)
+    if use_number < voucher.uses_allowed:
+        return per_use
+    return voucher.value - per_use * (voucher.uses_allowed - 1)
+
+
+def _earning_legs(amount: Decimal, rate: Decimal) -> list[tuple[str, Decimal]]:
+    commission = (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP)
+    return [
+        (Account.UNEARNED, amount),
+        (Account.MERCHANT, -(amount - commission)),
+        (Account.COMMISSION, -commission),
+    ]
+
+
+def _rate(order: Order) -> Decimal:
+    return order.commission_rate if order.commission_rate is not None else Decimal("0")
+
+
+def book_redemption(redemption: Redemption, *, use_number: int) -> bool:
+    voucher = redemption.voucher
+    order = voucher.order
+    amount = use_value(voucher, use_number)
+    return _book(
+        "earning",
+        f"redemption:{redemption.pk}",
+        _earning_legs(amount, _rate(order)),
+        order=order,
+        voucher=voucher,
+        merchant_id=voucher.offer.merchant_id,
+        currency=voucher.currency,
+    )
+
+
+def book_undo(redemption: Redemption) -> bool:
+    """Reverse a redemption's earning, leg by leg."""
+    legs = list(
+        LedgerEntry.objects.filter(source=f"redemption:{redemption.pk}").values_list(
+            "account", "amount"
+        )
+    )
+    if not legs:
+        return False
+    voucher = redemption.voucher
+    return _book(
+        "reversal",
+        f"undo:{redemption.pk}",
+        [(account, -amount) for account, amount in legs],
+        order=voucher.order,
+        voucher=voucher,
+        merchant_id=voucher.offer.merchant_id,
+        currency=voucher.currency,
+    )
+
+
+def book_expiry(voucher: Voucher, order: Order) -> bool:
+    """An expired, unrefunded voucher: its unused value is earned as if redeemed."""
+    remaining = unused_value(voucher)
+    if remaining <= 0:
+        return False
+    return _book(
+        "earning",
+        f"expiry:{voucher.pk}",
+        _earning_legs(remaining, _rate(order)),
+        order=order,
+        voucher=voucher,
+        merchant_id=order.offer.merchant_id,
+        currency=voucher.currency,
+    )
+
+
+def _total(qs: Any) -> Decimal:
+    """A Decimal sum (SQLite's SUM would turn money into floats)."""
+    return sum(qs.values_list("amount", flat=True), Decimal("0"))
+
+
+def unused_value(voucher: Voucher) -> Decimal:
+    """What of a voucher's value is still held for the consumer."""
+    moved = LedgerEntry.objects.filter(
+        voucher=voucher, account=Account.UNEARNED, kind__in=["earning", "reversal", "refund"]
+    )
+    return voucher.value - _total(moved)
+
+
+def order_breakdown(order: Order) -> dict[str, Decimal]:
+    """Where an order's money is: captured = refunded + merchant net + commission + unused."""
+
+    def total(**filters: Any) -> Decimal:
+        return _total(LedgerEntry.objects.filter(order=order, **filters))
+
+    return {
+        "captured": total(kind="capture", account=Account.GATEWAY),
+        "refunded": total(kind="refund", account=Account.UNEARNED),
+        "merchant_net": -total(account=Account.MERCHANT),
+        "commission": -total(account=Account.COMMISSION),
+        "unused": -total(account=Account.UNEARNED),
+    }

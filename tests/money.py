@@ -1,0 +1,42 @@
+"""Invariant 4, checked after every test that touched the database:
+money is never lost or invented."""
+
+from decimal import Decimal
+
+from orders.models import Order, Voucher
+from payments import ledger
+from payments.models import LedgerEntry, Payment, Refund
+
+
+def _sum(qs, field="amount") -> Decimal:
+    return sum((row for row in qs.values_list(field, flat=True)), Decimal("0"))
+
+
+def assert_money_adds_up() -> None:
+    # Every transfer balances, so the whole ledger sums to zero. (Summed in
+    # Decimal here: SQLite would sum these as floats.)
+    transfers: dict[object, Decimal] = {}
+    for transfer, amount in LedgerEntry.objects.values_list("transfer", "amount"):
+        transfers[transfer] = transfers.get(transfer, Decimal("0")) + amount
+    assert all(total == 0 for total in transfers.values()), transfers
+    orders = Order.objects.filter(pk__in=LedgerEntry.objects.values("order")).distinct()
+    for order in orders:
+        money = ledger.order_breakdown(order)
+        # captured = refunded + merchant net + platform commission + value still unused
+        assert money["captured"] == (
+            money["refunded"] + money["merchant_net"] + money["commission"] + money["unused"]
+        ), (order, money)
+        # ... and the ledger agrees with the payments, refunds and vouchers themselves.
+        assert money["captured"] == _sum(order.payments.filter(status=Payment.Status.SUCCEEDED))
+        assert money["refunded"] == _sum(
+            Refund.objects.filter(payment__order=order).exclude(status=Refund.Status.FAILED)
+        )
+        if order.status in (Order.Status.PAID, Order.Status.COMPLETED):
+            held = sum(
+                (
+                    ledger.unused_value(v)
+                    for v in order.vouchers.filter(status=Voucher.Status.ISSUED)
+                ),
+                Decimal("0"),
+            )
+            assert money["unused"] == held, (order, money, held)
