@@ -21,6 +21,8 @@ urlpatterns = [
     path("redemptions/", views.redemption_list, name="redemptions"),
     path("redemptions/<int:pk>/undo/", views.redemption_undo, name="redemption_undo"),
     path("orders/", views.order_list, name="orders"),
+    path("statements/", views.statement_list, name="statements"),
+    path("statements/<int:pk>.csv", views.statement_csv, name="statement_csv"),
     path("reviews/", views.review_list, name="reviews"),
     path("reviews/<int:pk>/reply/", views.review_reply, name="review_reply"),
 ]

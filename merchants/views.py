@@ -402,3 +402,38 @@ def store_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         _ctx(request, form=form, store=store, section="stores"),
         status=400 if form.errors else 200,
     )
+
+
+# --- settlement ---------------------------------------------------------------
+
+
+@staff_required(manage=True)
+def statement_list(request: HttpRequest) -> HttpResponse:
+    from payments.selectors import merchant_balance, statements_for_merchant
+
+    merchant = request.membership.merchant  # type: ignore[attr-defined]
+    return render(
+        request,
+        "merchants/statements.html",
+        _ctx(
+            request,
+            statements=statements_for_merchant(merchant),
+            balance=merchant_balance(merchant),
+            section="statements",
+        ),
+    )
+
+
+@staff_required(manage=True)
+def statement_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    from payments.models import SettlementStatement
+    from payments.settlement import statement_csv as render_csv
+
+    merchant = request.membership.merchant  # type: ignore[attr-defined]
+    statement = SettlementStatement.objects.filter(pk=pk, merchant=merchant).first()
+    if statement is None:
+        raise Http404
+    response = HttpResponse(render_csv(statement), content_type="text/csv; charset=utf-8")
+    name = f"statement-{merchant.slug}-{statement.period_start}-{statement.period_end}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -43,6 +43,10 @@ class Gateway(Protocol):
 
     def start(self, payment: Payment) -> StartResult: ...
 
+    def resume(self, payment: Payment) -> StartResult:
+        """The same attempt again, without calling the provider."""
+        ...
+
     def refund(self, refund: Refund) -> tuple[str, bool]:
         """Send the refund; returns the provider's id and whether it is already done."""
         ...
@@ -58,6 +62,9 @@ class DevGateway:
             reference=f"dev_pi_{payment.idempotency_key.hex}",
             redirect_url=reverse("payments:dev_pay", args=[payment.idempotency_key]),
         )
+
+    def resume(self, payment: Payment) -> StartResult:
+        return self.start(payment)
 
     def refund(self, refund: Refund) -> tuple[str, bool]:
         return f"dev_re_{refund.pk}", True
@@ -99,6 +106,13 @@ class StripeGateway:
         return StartResult(
             reference=intent.id,
             client_secret=intent.client_secret or "",
+            redirect_url=reverse("payments:stripe_pay", args=[payment.idempotency_key]),
+        )
+
+    def resume(self, payment: Payment) -> StartResult:
+        return StartResult(
+            reference=payment.reference,
+            client_secret=payment.client_secret,
             redirect_url=reverse("payments:stripe_pay", args=[payment.idempotency_key]),
         )
 

@@ -43,6 +43,13 @@ class Payment(TimeStamped):
                 condition=~Q(reference=""),
                 name="payment_unique_reference",
             ),
+            # One open attempt per order: a double click or a retry resumes it
+            # instead of opening a second charge.
+            models.UniqueConstraint(
+                fields=["order", "gateway"],
+                condition=Q(status="pending"),
+                name="payment_one_open_attempt_per_order",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -45,9 +45,17 @@ def payment_start(*, order_id: int, user: User) -> tuple[Payment, StartResult]:
                 _("The time to pay for this order has run out. Please order again."),
             )
         gateway = get_gateway()
-        payment = Payment.objects.create(
-            order=order, gateway=gateway.name, amount=order.total, currency=order.currency
-        )
+        payment = Payment.objects.filter(
+            order=order, gateway=gateway.name, status=Payment.Status.PENDING
+        ).first()
+        if payment is not None and payment.reference:
+            return payment, gateway.resume(payment)
+        if payment is None:
+            payment = Payment.objects.create(
+                order=order, gateway=gateway.name, amount=order.total, currency=order.currency
+            )
+    # Outside the transaction: no lock is held while the provider answers. A
+    # crashed earlier call is simply repeated; the provider dedupes by our key.
     try:
         result = gateway.start(payment)
     except GatewayError as err:

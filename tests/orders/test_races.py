@@ -130,3 +130,14 @@ def test_cancelling_and_paying_at_once_never_leaves_vouchers_on_a_cancelled_orde
     else:
         assert order.vouchers.count() == 2
         assert offer.stock_left == 3
+
+
+def test_five_pay_presses_at_once_open_one_payment_attempt():
+    requires_row_locks()
+    offer = OfferFactory()
+    order = make_order(UserFactory(), offer, 1)
+
+    results = run_in_threads(5, lambda i: payment_start(order_id=order.pk, user=order.user)[0].pk)
+
+    assert len(set(results)) == 1, results
+    assert Payment.objects.filter(order=order).count() == 1

@@ -61,14 +61,25 @@ def test_success_after_cancellation_is_refunded_in_full(consumer, offer):
     assert refund.reason == "order_cancelled"
 
 
-def test_a_second_capture_for_a_paid_order_is_refunded(consumer, offer):
+def test_pressing_pay_twice_resumes_the_same_attempt(consumer, offer):
     order = make_order(consumer, offer, 1)
     first, _ = services.payment_start(order_id=order.pk, user=consumer)
+    again, _ = services.payment_start(order_id=order.pk, user=consumer)
+    assert again == first
+    assert Payment.objects.count() == 1
+
+
+def test_a_late_capture_of_a_failed_attempt_after_another_paid_is_refunded(consumer, offer):
+    order = make_order(consumer, offer, 1)
+    first, _ = services.payment_start(order_id=order.pk, user=consumer)
+    services.payment_failed(payment_id=first.pk, message="timed out")
     second, _ = services.payment_start(order_id=order.pk, user=consumer)
-    services.payment_succeeded(payment_id=first.pk)
     services.payment_succeeded(payment_id=second.pk)
+    services.payment_succeeded(payment_id=first.pk)  # the provider captured it after all
     assert order.vouchers.count() == 1
-    assert Refund.objects.get().payment == second
+    refund = Refund.objects.get()
+    assert refund.payment == first
+    assert refund.reason == "duplicate_payment"
 
 
 def test_nobody_pays_someone_elses_order(consumer, offer):

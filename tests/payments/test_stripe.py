@@ -325,3 +325,21 @@ def test_localstripe_delivers_the_webhook_to_a_live_server(on_stripe, live_serve
     others = WebhookEvent.objects.exclude(pk=ours[0].pk)
     assert not others.filter(status=WebhookEvent.Status.PROCESSED).exists()
     stripe_fake.register_webhook(on_stripe, "http://127.0.0.1:9/")  # nobody listens there
+
+
+def test_the_api_pay_call_hands_the_app_a_client_secret(on_stripe, consumer, offer):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=consumer).key}")
+    order = api.post("/api/v1/orders/", {"offer": offer.pk, "quantity": 1}, format="json").json()
+    paid = api.post(f"/api/v1/orders/{order['id']}/pay/").json()
+    assert paid["status"] == "pending_payment"
+    assert paid["payment"]["gateway"] == "stripe"
+    assert paid["payment"]["client_secret"].startswith("pi_")
+    assert paid["payment"]["publishable_key"] == stripe_fake.PUBLISHABLE_KEY
+    payment = Payment.objects.get()
+    stripe_fake.pay(on_stripe, payment.reference)
+    services.payment_refresh(payment_id=payment.pk)
+    assert api.get(f"/api/v1/orders/{order['id']}/").json()["status"] == "paid"

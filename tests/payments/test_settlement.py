@@ -1,0 +1,153 @@
+"""Commission and settlement: what each merchant is owed, from the ledger."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from merchants.models import Merchant
+from offers.models import Offer
+from orders.models import Voucher
+from orders.services import expire_vouchers, redemption_undo, voucher_redeem, voucher_refund
+from payments import ledger
+from payments.models import LedgerEntry, SettlementStatement
+from payments.settlement import (
+    close_last_period,
+    last_closed_period,
+    period_containing,
+    statement_mark_paid,
+    statements_close,
+)
+
+from ..factories import OfferFactory, UserFactory, make_paid_order, make_voucher
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+
+
+def close_now():
+    return statements_close(period_start=TODAY - timedelta(days=15), period_end=TODAY)
+
+
+def test_periods_are_half_months():
+    assert period_containing(date(2026, 2, 3)) == (date(2026, 2, 1), date(2026, 2, 15))
+    assert period_containing(date(2026, 2, 20)) == (date(2026, 2, 16), date(2026, 2, 28))
+    assert last_closed_period(date(2026, 3, 2)) == (date(2026, 2, 16), date(2026, 2, 28))
+    assert last_closed_period(date(2026, 3, 16)) == (date(2026, 3, 1), date(2026, 3, 15))
+
+
+def test_commission_is_fixed_at_payment_and_each_redemption_pays_the_merchant_net(
+    consumer, offer, store, cashier
+):
+    Merchant.objects.filter(pk=offer.merchant_id).update(commission_rate=Decimal("0.10"))
+    order = make_paid_order(consumer, offer, 2)
+    Merchant.objects.filter(pk=offer.merchant_id).update(commission_rate=Decimal("0.50"))
+    voucher = order.vouchers.first()
+    voucher_redeem(code=voucher.code, store=store, by=cashier)
+    money = ledger.order_breakdown(order)
+    assert money == {
+        "captured": Decimal("396.00"),
+        "refunded": Decimal("0"),
+        "merchant_net": Decimal("178.20"),
+        "commission": Decimal("19.80"),
+        "unused": Decimal("198.00"),
+    }
+
+
+def test_per_offer_rate_beats_the_merchants(consumer, store, cashier):
+    offer = OfferFactory(merchant=store.merchant, stores=[store], commission_rate=Decimal("0.05"))
+    voucher = make_voucher(consumer, offer)
+    voucher_redeem(code=voucher.code, store=store, by=cashier)
+    assert ledger.order_breakdown(voucher.order)["commission"] == Decimal("9.90")
+
+
+def test_an_undone_redemption_reverses_the_earning(consumer, offer, store, cashier):
+    voucher = make_voucher(consumer, offer)
+    redemption = voucher_redeem(code=voucher.code, store=store, by=cashier)
+    redemption_undo(redemption_id=redemption.pk, by=cashier)
+    money = ledger.order_breakdown(voucher.order)
+    assert money["merchant_net"] == 0
+    assert money["commission"] == 0
+    assert money["unused"] == Decimal("198.00")
+
+
+def test_a_ten_visit_card_is_earned_use_by_use_to_the_cent(consumer, store, cashier):
+    offer = OfferFactory(
+        merchant=store.merchant,
+        stores=[store],
+        uses_per_voucher=3,
+        price=Decimal("100.00"),
+        list_price=Decimal("150.00"),
+    )
+    voucher = make_voucher(consumer, offer)
+    for _ in range(3):
+        voucher_redeem(code=voucher.code, store=store, by=cashier)
+    money = ledger.order_breakdown(voucher.order)
+    assert money["unused"] == 0
+    assert money["merchant_net"] + money["commission"] == Decimal("100.00")
+
+
+def test_expired_unrefunded_vouchers_are_earned_refunded_ones_go_back(consumer, store):
+    keep = OfferFactory(merchant=store.merchant, stores=[store], refund_on_expiry=False)
+    give = OfferFactory(merchant=store.merchant, stores=[store], refund_on_expiry=True)
+    kept, given = make_voucher(consumer, keep), make_voucher(consumer, give)
+    Voucher.objects.update(expires_at=timezone.now() - timedelta(days=1))
+    expire_vouchers()
+    assert ledger.order_breakdown(kept.order)["merchant_net"] > 0
+    assert ledger.order_breakdown(given.order)["refunded"] == Decimal("198.00")
+
+
+def test_a_statement_sums_its_vouchers_and_paying_it_books_a_payout(
+    consumer, offer, store, cashier, admin_user
+):
+    vouchers = make_paid_order(consumer, offer, 3).vouchers.order_by("number")
+    for voucher in vouchers[:2]:
+        voucher_redeem(code=voucher.code, store=store, by=cashier)
+    voucher_refund(voucher_id=vouchers[2].pk, by=consumer, reason="customer")
+    (statement,) = close_now()
+    assert statement.vouchers == 2
+    assert statement.gross == Decimal("396.00")
+    assert statement.commission == Decimal("31.68")  # 8 % platform rate
+    assert statement.net == statement.gross - statement.commission
+    legs = LedgerEntry.objects.filter(statement=statement)
+    assert sum(e.amount for e in legs if e.account == "unearned") == statement.gross
+    assert close_now() == []  # closing again changes nothing
+    statement_mark_paid(statement_id=statement.pk, by=admin_user)
+    statement.refresh_from_db()
+    assert statement.status == SettlementStatement.Status.PAID
+    with pytest.raises(Exception) as again:  # noqa: PT011
+        statement_mark_paid(statement_id=statement.pk, by=admin_user)
+    assert again.value.code == "already_paid"
+    with pytest.raises(Exception) as not_admin:  # noqa: PT011
+        statement_mark_paid(statement_id=statement.pk, by=consumer)
+    assert not_admin.value.code == "admins_only"
+
+
+def test_the_periodic_job_closes_the_last_half_month(consumer, offer, store, cashier):
+    voucher = make_voucher(consumer, offer)
+    voucher_redeem(code=voucher.code, store=store, by=cashier)
+    LedgerEntry.objects.update(created_at=timezone.now() - timedelta(days=40))
+    assert len(close_last_period()) == 1
+    assert close_last_period() == []
+
+
+def test_merchant_sees_and_downloads_statements_others_cannot(client, owner, cashier, offer, store):
+    voucher = make_voucher(UserFactory(), offer)
+    voucher_redeem(code=voucher.code, store=store, by=cashier)
+    (statement,) = close_now()
+    client.force_login(owner)
+    page = client.get(reverse("merchants:statements")).content.decode()
+    assert "¥182.16" in page  # 198 less 8 %
+    csv = client.get(reverse("merchants:statement_csv", args=[statement.pk]))
+    assert csv["Content-Type"].startswith("text/csv")
+    assert voucher.code in csv.content.decode()
+    client.force_login(cashier)
+    assert client.get(reverse("merchants:statements")).status_code == 403
+    other = OfferFactory(status=Offer.Status.LIVE)
+    from ..factories import MembershipFactory
+
+    client.force_login(MembershipFactory(merchant=other.merchant).user)
+    assert client.get(reverse("merchants:statement_csv", args=[statement.pk])).status_code == 404
