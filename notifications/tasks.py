@@ -71,14 +71,22 @@ def notify_refunded(refund_id: int) -> None:
     if refund is None or refund.status != Refund.Status.SUCCEEDED:
         return
     order = refund.payment.order
+    if refund.reason in ("order_cancelled", "duplicate_payment"):
+        body = _(
+            "Your payment for %(offer)s arrived after the order was closed, so we refunded it "
+            "in full."
+        ) % {"offer": order.offer.title}
+    else:
+        body = _("Your refund for %(offer)s is on its way back to you.") % {
+            "offer": order.offer.title
+        }
     notify(
         user=order.user,
         kind="refund_done",
         key=f"refund_done:{refund.pk}",
         title=_("Refund of %(amount)s %(currency)s done")
         % {"amount": refund.amount, "currency": refund.currency},
-        body=_("Your refund for %(offer)s is on its way back to you.")
-        % {"offer": order.offer.title},
+        body=body,
         url=reverse("orders:detail", args=[order.pk]),
     )
 
