@@ -84,6 +84,13 @@ def _ctx(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     }
 
 
+def _form_page(request: HttpRequest, template: str, form: Any, **extra: Any) -> HttpResponse:
+    """A dashboard form page; 400 when it is shown again with errors."""
+    return render(
+        request, template, _ctx(request, form=form, **extra), status=400 if form.errors else 200
+    )
+
+
 @staff_required()
 def dashboard(request: HttpRequest) -> HttpResponse:
     merchant = request.membership.merchant  # type: ignore[attr-defined]
@@ -181,12 +188,7 @@ def offer_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Draft saved. Submit it for review when it is ready."))
             return redirect("merchants:offer_edit", pk=offer.pk)
-    return render(
-        request,
-        "merchants/offer_form.html",
-        _ctx(request, form=form, offer=None, section="offers"),
-        status=400 if form.errors else 200,
-    )
+    return _form_page(request, "merchants/offer_form.html", form, offer=None, section="offers")
 
 
 @staff_required(manage=True)
@@ -215,12 +217,7 @@ def offer_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Saved."))
             return redirect("merchants:offer_edit", pk=offer.pk)
-    return render(
-        request,
-        "merchants/offer_form.html",
-        _ctx(request, form=form, offer=offer, section="offers"),
-        status=400 if form.errors else 200,
-    )
+    return _form_page(request, "merchants/offer_form.html", form, offer=offer, section="offers")
 
 
 def _offer_action(action: Callable[..., Offer], done: Any) -> Callable:  # type: ignore[type-arg]
@@ -396,12 +393,7 @@ def store_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         else:
             messages.success(request, _("Store saved."))
             return redirect("merchants:stores")
-    return render(
-        request,
-        "merchants/store_form.html",
-        _ctx(request, form=form, store=store, section="stores"),
-        status=400 if form.errors else 200,
-    )
+    return _form_page(request, "merchants/store_form.html", form, store=store, section="stores")
 
 
 # --- settlement ---------------------------------------------------------------
