@@ -54,6 +54,10 @@ def offer_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             "category": category,
             "city": city,
             "query": request.GET.get("q", ""),
+            # On a phone the filters fold away unless some are in use.
+            "filters_open": any(
+                value for key, value in request.GET.items() if key not in ("q", "page")
+            ),
         },
     )
 
