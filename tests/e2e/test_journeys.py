@@ -157,3 +157,32 @@ def test_consumer_cashier_and_admin_journeys(visitor, city_with_deals):
     for person in (consumer, cashier, admin):
         assert person.foreign == [], person.foreign
         assert person.accessibility == [], person.accessibility
+
+
+def test_the_cashier_scans_a_voucher_qr_code_with_the_camera(visitor, city_with_deals):
+    """Where the browser reads barcodes, the camera fills in and submits the code.
+    (Linux Chromium has no BarcodeDetector, so the test stands one in that
+    "reads" the voucher; the camera is Chromium's fake device.)"""
+    from ..factories import make_voucher
+
+    voucher = make_voucher(UserFactory(), city_with_deals["deal"])
+    cashier = visitor("scanner")
+    cashier.context.add_init_script(
+        "window.BarcodeDetector = class {"
+        "  static getSupportedFormats() { return Promise.resolve(['qr_code']); }"
+        f"  detect() {{ return Promise.resolve([{{rawValue: '{voucher.code}'}}]); }}"
+        "};"
+    )
+    log_in(cashier, city_with_deals["cashier"].email)
+    cashier.go("/merchant/redeem/")
+    cashier.page.click("#scan-button")
+    expect(cashier.page.locator(".result-banner.ok")).to_contain_text("Redeemed")
+    cashier.shoot("scan-redeemed")
+
+
+def test_without_a_barcode_reader_the_cashier_types(visitor, city_with_deals):
+    cashier = visitor("typing")
+    log_in(cashier, city_with_deals["cashier"].email)
+    cashier.go("/merchant/redeem/")
+    expect(cashier.page.locator("#scanner")).to_be_hidden()
+    expect(cashier.page.locator("#id_code")).to_be_focused()
