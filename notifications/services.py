@@ -1,9 +1,14 @@
 """Sending notifications: one inbox row per key, e-mailed at most once."""
 
+from datetime import date, datetime, timedelta
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 
@@ -57,3 +62,107 @@ def notification_mark_read(*, user: User, notification_id: int | None = None) ->
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)
     return qs.update(read_at=timezone.now())
+
+
+def notify_expiring_vouchers(
+    *, now: datetime | None = None, within: timedelta = timedelta(days=3)
+) -> int:
+    """Remind consumers of unused vouchers that expire within three days (once each)."""
+    from orders.models import Voucher
+
+    now = now or timezone.now()
+    vouchers = Voucher.objects.filter(
+        status=Voucher.Status.ISSUED, expires_at__gt=now, expires_at__lte=now + within
+    ).select_related("offer", "user")
+    sent = 0
+    for voucher in vouchers.iterator(chunk_size=500):
+        notify(
+            user=voucher.user,
+            kind="voucher_expiring",
+            key=f"voucher_expiring:{voucher.pk}",
+            title=_("Your voucher for %(offer)s expires on %(date)s")
+            % {"offer": voucher.offer.title, "date": timezone.localtime(voucher.expires_at).date()},
+            body=_("Use it before then%(refund)s.")
+            % {
+                "refund": _(", or it is refunded automatically")
+                if voucher.offer.refund_on_expiry
+                else ""
+            },
+            url=reverse("orders:vouchers"),
+        )
+        sent += 1
+    return sent
+
+
+def send_review_reminders(*, now: datetime | None = None) -> int:
+    """A day after a visit, ask for a review of a voucher not reviewed yet (once each)."""
+    from orders.models import Redemption
+
+    now = now or timezone.now()
+    redemptions = (
+        Redemption.objects.filter(
+            undone_at__isnull=True,
+            created_at__lte=now - timedelta(days=1),
+            created_at__gt=now - timedelta(days=8),
+            voucher__review__isnull=True,
+        )
+        .select_related("voucher__offer", "voucher__user")
+        .order_by("voucher_id", "-created_at")
+    )
+    sent = 0
+    for redemption in redemptions.iterator(chunk_size=500):
+        voucher = redemption.voucher
+        notify(
+            user=voucher.user,
+            kind="review_reminder",
+            key=f"review_reminder:{voucher.pk}",
+            title=_("How was %(offer)s?") % {"offer": voucher.offer.title},
+            body=_("Your review helps others choose, and the merchant improve."),
+            url=reverse("orders:review", args=[voucher.pk]),
+        )
+        sent += 1
+    return sent
+
+
+def send_daily_summaries(*, day: date | None = None) -> int:
+    """Each morning, owners and managers get yesterday's numbers (once per day)."""
+    from merchants.models import Membership
+    from orders.models import Order, Redemption
+    from reviews.models import Review
+
+    day = day or (timezone.localdate() - timedelta(days=1))
+    start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    end = start + timedelta(days=1)
+    sent = 0
+    managers = Membership.objects.filter(
+        role__in=[Membership.Role.OWNER, Membership.Role.MANAGER],
+        merchant__status="approved",
+    ).select_related("merchant", "user")
+    for membership in managers.iterator(chunk_size=500):
+        merchant = membership.merchant
+        sold = (
+            Order.objects.filter(
+                offer__merchant=merchant, paid_at__gte=start, paid_at__lt=end
+            ).aggregate(n=Sum("quantity"))["n"]
+            or 0
+        )
+        redeemed = Redemption.objects.filter(
+            voucher__offer__merchant=merchant,
+            created_at__gte=start,
+            created_at__lt=end,
+            undone_at__isnull=True,
+        ).count()
+        reviews = Review.objects.filter(
+            merchant=merchant, created_at__gte=start, created_at__lt=end
+        ).count()
+        notify(
+            user=membership.user,
+            kind="daily_summary",
+            key=f"daily_summary:{merchant.pk}:{day.isoformat()}:{membership.user_id}",
+            title=_("%(merchant)s on %(day)s: %(sold)s sold, %(redeemed)s redeemed")
+            % {"merchant": merchant.name, "day": day, "sold": sold, "redeemed": redeemed},
+            body=_("%(reviews)s new review(s).") % {"reviews": reviews},
+            url=reverse("merchants:dashboard"),
+        )
+        sent += 1
+    return sent

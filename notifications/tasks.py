@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 
+from . import services
 from .services import notify
 
 RETRY = {
@@ -123,17 +124,43 @@ def notify_offer_moderated(offer_id: int, outcome: str) -> None:
 
 @shared_task(**RETRY)
 def notify_admins_moderation() -> None:
-    """Tell admins something waits in the moderation queue (once per item)."""
+    """Tell admins what waits in the moderation queue (once per item and submission)."""
     from merchants.models import Merchant
+    from offers.models import Offer
 
     admins = list(User.objects.filter(Q(is_staff=True), is_active=True))
-    for merchant in Merchant.objects.filter(status=Merchant.Status.PENDING).order_by("pk")[:50]:
+    waiting = [
+        (f"merchant:{m.pk}", _("New merchant to review: %(name)s") % {"name": m.name})
+        for m in Merchant.objects.filter(status=Merchant.Status.PENDING).order_by("pk")[:50]
+    ] + [
+        (
+            f"offer:{o.pk}:{o.updated_at.timestamp():.0f}",
+            _("Deal to review: %(title)s") % {"title": o.title},
+        )
+        for o in Offer.objects.filter(status=Offer.Status.PENDING_REVIEW).order_by("pk")[:50]
+    ]
+    for item, title in waiting:
         for admin in admins:
             notify(
                 user=admin,
                 kind="moderation_pending",
-                key=f"moderation_merchant:{merchant.pk}:{admin.pk}",
-                title=_("New merchant to review: %(name)s") % {"name": merchant.name},
+                key=f"moderation_{item}:{admin.pk}",
+                title=title,
                 url=reverse("moderation:queue"),
                 email=False,
             )
+
+
+@shared_task(acks_late=True)
+def notify_expiring_vouchers() -> int:
+    return services.notify_expiring_vouchers()
+
+
+@shared_task(acks_late=True)
+def send_review_reminders() -> int:
+    return services.send_review_reminders()
+
+
+@shared_task(acks_late=True)
+def send_daily_summaries() -> int:
+    return services.send_daily_summaries()

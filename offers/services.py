@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from merchants.models import Merchant, Store
 from merchants.services import staff_membership
+from o2o import counters
 from o2o.errors import Conflict, DomainError
 from o2o.models import check_transition
 
@@ -182,7 +183,11 @@ def offer_submit(*, offer: Offer, by: User) -> Offer:
         )
     if not offer.stores.exists():
         raise DomainError("no_store", _("Choose at least one store where the deal can be used."))
-    return _offer_transition(offer=offer, to=Offer.Status.PENDING_REVIEW, by=by)
+    submitted = _offer_transition(offer=offer, to=Offer.Status.PENDING_REVIEW, by=by)
+    from notifications.tasks import notify_admins_moderation
+
+    transaction.on_commit(lambda: notify_admins_moderation.delay())
+    return submitted
 
 
 def offer_approve(*, offer: Offer, by: User) -> Offer:
@@ -249,7 +254,16 @@ def end_finished_offers() -> int:
 
 
 def offer_record_view(*, offer_id: int) -> None:
+    """Count a view: in Redis when there is one (flushed in batches), else in the row."""
+    counters.count_view(offer_id, write_through=_add_view)
+
+
+def _add_view(offer_id: int) -> None:
     Offer.objects.filter(pk=offer_id).update(view_count=F("view_count") + 1)
+
+
+def flush_view_counters() -> int:
+    return counters.flush_views(Offer)
 
 
 def favourite_toggle(*, user: User, offer: Offer) -> bool:

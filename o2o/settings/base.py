@@ -115,6 +115,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (also the store of rate limits and login throttles) -------------
 REDIS_URL = env("REDIS_URL", default="")
+COUNTERS_NAMESPACE = env("COUNTERS_NAMESPACE", default="o2o:counters")
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -222,6 +223,10 @@ if CELERY_BROKER_URL == "filesystem://":
         "control_folder": str(VAR_DIR / "broker-control"),
         "store_processed": False,
     }
+# Notifications have their own queue, so a burst of e-mails never delays
+# cancellations, expiries or refunds on the default queue.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {"notifications.tasks.*": {"queue": "notifications"}}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -250,6 +255,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.close_settlement_statements",
         "schedule": crontab(minute=30, hour="*/6"),
         "options": {"expires": 3600},
+    },
+    "notify-expiring-vouchers": {
+        "task": "notifications.tasks.notify_expiring_vouchers",
+        "schedule": crontab(minute=0, hour=10),
+        "options": {"expires": 3600},
+    },
+    "send-review-reminders": {
+        "task": "notifications.tasks.send_review_reminders",
+        "schedule": crontab(minute=15),
+        "options": {"expires": 3000},
+    },
+    "merchant-daily-summaries": {
+        "task": "notifications.tasks.send_daily_summaries",
+        "schedule": crontab(minute=0, hour=8),
+        "options": {"expires": 3600},
+    },
+    "flush-view-counters": {
+        "task": "offers.tasks.flush_view_counters",
+        "schedule": timedelta(seconds=30),
+        "options": {"expires": 25},
     },
     "end-finished-offers": {
         "task": "offers.tasks.end_finished_offers",

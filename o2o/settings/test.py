@@ -1,7 +1,7 @@
 """Test settings: fast hashing, eager-free Celery, in-memory mail."""
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, CACHES, REST_FRAMEWORK
+from .base import BASE_DIR, CACHES, REDIS_URL, REST_FRAMEWORK
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -20,3 +20,6 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "1000/min
 AXES_FAILURE_LIMIT = 5
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Tests that need the real Redis (CI's) opt in with `settings.REDIS_URL = TEST_REDIS_URL`.
+TEST_REDIS_URL = REDIS_URL
+REDIS_URL = ""

@@ -205,3 +205,31 @@ def test_second_store_makes_no_difference_to_visibility(store):
         merchant=store.merchant, stores=[store, StoreFactory(merchant=store.merchant)]
     )
     assert visible_offers().filter(pk=offer.pk).count() == 1
+
+
+@pytest.fixture
+def redis_counters(settings, worker_id):
+    if not settings.TEST_REDIS_URL:
+        pytest.skip("needs Redis (.ci/run sets REDIS_URL)")
+    settings.REDIS_URL = settings.TEST_REDIS_URL
+    settings.COUNTERS_NAMESPACE = f"test-{worker_id}-{__import__('uuid').uuid4().hex}"
+    yield
+    from o2o.counters import redis_client
+
+    client = redis_client()
+    for key in client.keys(f"{settings.COUNTERS_NAMESPACE}*"):
+        client.delete(key)
+
+
+def test_views_are_counted_in_redis_and_flushed_in_one_go(
+    offer, redis_counters, django_assert_num_queries
+):
+    with django_assert_num_queries(0):
+        for _ in range(5):
+            services.offer_record_view(offer_id=offer.pk)
+    offer.refresh_from_db()
+    assert offer.view_count == 0  # not written yet
+    assert services.flush_view_counters() == 5
+    assert services.flush_view_counters() == 0
+    offer.refresh_from_db()
+    assert offer.view_count == 5
