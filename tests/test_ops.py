@@ -63,7 +63,7 @@ def test_json_logs_carry_the_request_id():
 
 def test_production_settings_pass_the_deployment_checks():
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "SECRET_KEY": "x" * 20 + "-production-only-secret-for-the-check-0123456789",
         "ALLOWED_HOSTS": "deals.example.com",
         "DJANGO_SETTINGS_MODULE": "o2o.settings.production",
