@@ -9,7 +9,7 @@ export O2O_HOST O2O_PORT
 # Logs of web, worker and beat appear as they happen.
 export PYTHONUNBUFFERED=1
 
-.PHONY: install run test lint seed clean
+.PHONY: install run run-prod test lint seed clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,22 @@ run: install
 	$(PY) manage.py seed_demo
 	@$(PY) manage.py demo_banner --url http://$(O2O_HOST):$(O2O_PORT)/
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start
+
+## make run-prod: the production processes (Procfile: gunicorn, worker, beat)
+## against this machine's PostgreSQL and Redis, without containers.
+PROD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/o2o_prod
+PROD_REDIS_URL ?= redis://127.0.0.1:6379/1
+run-prod: install
+	@mkdir -p var
+	@test -s var/prod-secret || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > var/prod-secret
+	@$(PY) -c "import psycopg, sys; url = sys.argv[1]; base, name = url.rsplit('/', 1); 	conn = psycopg.connect(base + '/postgres', autocommit=True); 	conn.execute('SELECT 1 FROM pg_database WHERE datname = %s', (name,)).fetchone() 	or conn.execute('CREATE DATABASE ' + name)" $(PROD_DATABASE_URL)
+	DJANGO_SETTINGS_MODULE=o2o.settings.production SECRET_KEY="$$(cat var/prod-secret)" \
+	ALLOWED_HOSTS=localhost,127.0.0.1 SECURE_SSL_REDIRECT=False SECURE_COOKIES=False \
+	DATABASE_URL=$(PROD_DATABASE_URL) REDIS_URL=$(PROD_REDIS_URL) \
+	HOST=$(O2O_HOST) PORT=$(O2O_PORT) PATH="$(CURDIR)/$(BIN):$$PATH" \
+	sh -c 'python manage.py migrate --noinput -v0 && python manage.py collectstatic --noinput -v0 \
+	&& python manage.py seed_demo && python manage.py demo_banner --url http://$(O2O_HOST):$(O2O_PORT)/ \
+	&& honcho -f Procfile start web worker beat'
 
 ## make test: install, lint, check migrations, run the whole suite.
 test: install lint
