@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from o2o.errors import DomainError, PermissionDenied
 from o2o.models import check_transition
+from o2o.tasks import enqueue
 
 from .models import Category, City, District, Membership, Merchant, MerchantEvent, Store
 
@@ -75,7 +76,7 @@ def merchant_apply(
 def _notify_admins_pending() -> None:
     from notifications.tasks import notify_admins_moderation
 
-    transaction.on_commit(lambda: notify_admins_moderation.delay())
+    enqueue(notify_admins_moderation)
 
 
 STORE_FIELDS = (

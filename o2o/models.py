@@ -42,3 +42,25 @@ class TimeStamped(models.Model):
 
     class Meta:
         abstract = True
+
+
+class DeferredTask(models.Model):
+    """A background job that could not be handed to the broker (Redis down).
+
+    Written instead of losing the job; `send_deferred_tasks` hands it over
+    once the broker answers again. Tasks are idempotent, so a job sent twice
+    (e.g. the broker took it but the answer was lost) does no harm.
+    """
+
+    name = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name}{tuple(self.args)}"

@@ -14,6 +14,7 @@ from merchants.services import staff_membership
 from o2o import counters
 from o2o.errors import Conflict, DomainError
 from o2o.models import check_transition
+from o2o.tasks import enqueue
 
 from .models import Favourite, Offer, OfferEvent, OfferImage
 
@@ -186,7 +187,7 @@ def offer_submit(*, offer: Offer, by: User) -> Offer:
     submitted = _offer_transition(offer=offer, to=Offer.Status.PENDING_REVIEW, by=by)
     from notifications.tasks import notify_admins_moderation
 
-    transaction.on_commit(lambda: notify_admins_moderation.delay())
+    enqueue(notify_admins_moderation)
     return submitted
 
 
@@ -208,7 +209,7 @@ def offer_reject(*, offer: Offer, by: User, reason: str) -> Offer:
 def _notify_merchant(offer_id: int, outcome: str) -> None:
     from notifications.tasks import notify_offer_moderated
 
-    transaction.on_commit(lambda: notify_offer_moderated.delay(offer_id, outcome))
+    enqueue(notify_offer_moderated, offer_id, outcome)
 
 
 def offer_pause(*, offer: Offer, by: User) -> Offer:

@@ -18,6 +18,7 @@ from merchants.models import Store
 from merchants.services import staff_membership
 from o2o.errors import Conflict, DomainError, NotFound, PermissionDenied
 from o2o.models import check_transition
+from o2o.tasks import enqueue
 from offers.models import Offer
 from offers.selectors import visible_offers
 from payments import ledger
@@ -201,7 +202,7 @@ def order_mark_paid(*, order_id: int, amount: Decimal, currency: str) -> Order:
 
     from notifications.tasks import notify_order_paid
 
-    transaction.on_commit(lambda: notify_order_paid.delay(order.pk))
+    enqueue(notify_order_paid, order.pk)
     return order
 
 
@@ -279,7 +280,7 @@ def voucher_redeem(*, code: str, store: Store, by: User) -> Redemption:
 
     from notifications.tasks import notify_redeemed
 
-    transaction.on_commit(lambda: notify_redeemed.delay(redemption.pk))
+    enqueue(notify_redeemed, redemption.pk)
     return redemption
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from o2o.errors import Conflict, DomainError, NotFound
 from o2o.money import from_minor, to_minor
+from o2o.tasks import enqueue
 from orders.models import Order, Voucher
 
 from . import ledger
@@ -205,7 +206,7 @@ def _enqueue(refund_ids: list[int]) -> None:
     from .tasks import execute_refunds
 
     if refund_ids:
-        transaction.on_commit(lambda: execute_refunds.delay(refund_ids))
+        enqueue(execute_refunds, refund_ids)
 
 
 def refund_execute(*, refund_id: int) -> Refund:
@@ -233,7 +234,7 @@ def refund_record(*, refund_id: int, reference: str, done: bool) -> Refund:
         if done:
             from notifications.tasks import notify_refunded
 
-            transaction.on_commit(lambda: notify_refunded.delay(refund.pk))
+            enqueue(notify_refunded, refund.pk)
         return refund
 
 

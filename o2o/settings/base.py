@@ -271,6 +271,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=8),
         "options": {"expires": 3600},
     },
+    "send-deferred-tasks": {
+        "task": "o2o.tasks.send_deferred_tasks",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 50},
+    },
     "flush-view-counters": {
         "task": "offers.tasks.flush_view_counters",
         "schedule": timedelta(seconds=30),
