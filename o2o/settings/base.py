@@ -175,6 +175,7 @@ STORAGES = {
 
 # --- E-mail ---------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))  # file backend only
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
@@ -225,8 +226,14 @@ if CELERY_BROKER_URL == "filesystem://":
     }
 # Notifications have their own queue, so a burst of e-mails never delays
 # cancellations, expiries or refunds on the default queue.
-CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"notifications.tasks.*": {"queue": "notifications"}}
+CELERY_QUEUE_PREFIX = env("CELERY_QUEUE_PREFIX", default="")  # isolates test workers
+CELERY_TASK_DEFAULT_QUEUE = f"{CELERY_QUEUE_PREFIX}default"
+CELERY_TASK_ROUTES = {"notifications.tasks.*": {"queue": f"{CELERY_QUEUE_PREFIX}notifications"}}
+if CELERY_BROKER_URL.startswith("redis"):
+    # An unacknowledged job (its worker died) goes back to the queue after this.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
