@@ -429,8 +429,7 @@ def expire_vouchers(*, now: datetime | None = None, batch_size: int = 1000) -> i
                 status=Voucher.Status.EXPIRED, updated_at=now
             )
             # What an expired, unrefunded voucher still held is earned by its merchant.
-            for voucher in Voucher.objects.filter(pk__in=expire_ids).select_related("order__offer"):
-                ledger.book_expiry(voucher, voucher.order)
+            ledger.book_expiries_bulk(expire_ids)
             Voucher.objects.filter(pk__in=refund_ids, status=Voucher.Status.ISSUED).update(
                 status=Voucher.Status.REFUNDED, refunded_at=now, updated_at=now
             )

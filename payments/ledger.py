@@ -133,25 +133,69 @@ def book_undo(redemption: Redemption) -> bool:
     )
 
 
-def book_expiry(voucher: Voucher, order: Order) -> bool:
-    """An expired, unrefunded voucher: its unused value is earned as if redeemed."""
-    remaining = unused_value(voucher)
-    if remaining <= 0:
-        return False
-    return _book(
-        "earning",
-        f"expiry:{voucher.pk}",
-        _earning_legs(remaining, _rate(order)),
-        order=order,
-        voucher=voucher,
-        merchant_id=order.offer.merchant_id,
-        currency=voucher.currency,
+def book_expiries_bulk(voucher_ids: list[int]) -> int:
+    """An expired, unrefunded voucher's unused value is earned as if redeemed.
+    A whole batch in three queries (the nightly expiry handles millions)."""
+    vouchers = list(
+        Voucher.objects.filter(pk__in=voucher_ids).select_related("order__offer").order_by("pk")
     )
+    partly_used = [v.pk for v in vouchers if v.uses_left < v.uses_allowed]
+    moved: dict[int, Decimal] = {}
+    for voucher_id, amount in LedgerEntry.objects.filter(
+        voucher_id__in=partly_used,
+        account=Account.UNEARNED,
+        kind__in=["earning", "reversal", "refund"],
+    ).values_list("voucher_id", "amount"):
+        moved[voucher_id] = moved.get(voucher_id, Decimal("0")) + amount
+    entries = []
+    for voucher in vouchers:
+        remaining = voucher.value - moved.get(voucher.pk, Decimal("0"))
+        if remaining <= 0:
+            continue
+        transfer = uuid.uuid4()
+        order = voucher.order
+        for account, amount in _earning_legs(remaining, _rate(order)):
+            entries.append(
+                LedgerEntry(
+                    transfer=transfer,
+                    kind="earning",
+                    source=f"expiry:{voucher.pk}",
+                    account=account,
+                    amount=amount,
+                    order=order,
+                    voucher=voucher,
+                    merchant_id=order.offer.merchant_id,
+                    currency=voucher.currency,
+                )
+            )
+    LedgerEntry.objects.bulk_create(entries, batch_size=3000)
+    return len(entries) // 3
 
 
-def _total(qs: Any) -> Decimal:
-    """A Decimal sum (SQLite's SUM would turn money into floats)."""
-    return sum(qs.values_list("amount", flat=True), Decimal("0"))
+def book_refunds_bulk(refunds: list[Refund]) -> None:
+    """book_refund for a batch in one insert (refunds with payment.order.offer loaded)."""
+    entries = []
+    for refund in refunds:
+        transfer = uuid.uuid4()
+        order = refund.payment.order
+        for account, amount in (
+            (Account.UNEARNED, refund.amount),
+            (Account.GATEWAY, -refund.amount),
+        ):
+            entries.append(
+                LedgerEntry(
+                    transfer=transfer,
+                    kind="refund",
+                    source=f"refund:{refund.pk}",
+                    account=account,
+                    amount=amount,
+                    order=order,
+                    voucher_id=refund.voucher_id,
+                    merchant_id=order.offer.merchant_id,
+                    currency=refund.currency,
+                )
+            )
+    LedgerEntry.objects.bulk_create(entries, batch_size=3000)
 
 
 def unused_value(voucher: Voucher) -> Decimal:

@@ -181,7 +181,9 @@ def refunds_request_bulk(*, vouchers: list[dict[str, Any]], reason: str) -> list
         p.order_id: p
         for p in Payment.objects.filter(
             order_id__in={v["order_id"] for v in vouchers}, status=Payment.Status.SUCCEEDED
-        ).order_by("-pk")
+        )
+        .select_related("order__offer")
+        .order_by("-pk")
     }
     refunds = Refund.objects.bulk_create(
         [
@@ -196,8 +198,7 @@ def refunds_request_bulk(*, vouchers: list[dict[str, Any]], reason: str) -> list
             if v["order_id"] in payments
         ]
     )
-    for refund in refunds:
-        ledger.book_refund(refund)
+    ledger.book_refunds_bulk(refunds)
     _enqueue([r.pk for r in refunds if r.pk])
     return refunds
 
