@@ -198,6 +198,11 @@ def book_refunds_bulk(refunds: list[Refund]) -> None:
     LedgerEntry.objects.bulk_create(entries, batch_size=3000)
 
 
+def _total(qs: Any) -> Decimal:
+    """A Decimal sum (SQLite's SUM would turn money into floats)."""
+    return sum(qs.values_list("amount", flat=True), Decimal("0"))
+
+
 def unused_value(voucher: Voucher) -> Decimal:
     """What of a voucher's value is still held for the consumer."""
     moved = LedgerEntry.objects.filter(
