@@ -32,6 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def choose_city(request: HttpRequest, slug: str) -> HttpResponseRedirect:
     city = get_object_or_404(City, slug=slug)
     request.session["city"] = city.slug
+    request.session["city_name"] = city.name
     return redirect("offers:home")
 
 
