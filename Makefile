@@ -9,7 +9,7 @@ export O2O_HOST O2O_PORT
 # Logs of web, worker and beat appear as they happen.
 export PYTHONUNBUFFERED=1
 
-.PHONY: install run run-prod test lint seed clean
+.PHONY: install run run-prod test lint seed bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy accounts merchants offers orders payments reviews notifications o2o
+
+## make bench: load benchmarks against this machine's PostgreSQL (benchmarks/README.md).
+bench: install
+	bash benchmarks/run.sh
 
 seed: install
 	$(PY) manage.py seed_demo

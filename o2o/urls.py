@@ -21,6 +21,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+if settings.BENCHMARK_VIEWS:
+    from o2o.bench import ceiling
+
+    urlpatterns.append(path("bench/ceiling/", ceiling, name="bench-ceiling"))
 if settings.DEBUG or settings.SERVE_MEDIA:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
     if not settings.DEBUG:

@@ -304,6 +304,7 @@ MAX_ORDER_QUANTITY = 50
 # Wrong voucher codes allowed per staff member and per store before a pause.
 REDEEM_FAILURE_RATE = env("REDEEM_FAILURE_RATE", default="10/10m")
 SITE_NAME = env("SITE_NAME", default="O2O Deals")
+BENCHMARK_VIEWS = env.bool("BENCHMARK_VIEWS", default=False)  # benchmarks/ only
 
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")

@@ -1,0 +1,41 @@
+"""Read wrk --latency output: requests/s and p50/p99, and compare with the ceiling."""
+
+import re
+import sys
+
+
+def parse(path: str) -> dict[str, float]:
+    with open(path) as handle:
+        text = handle.read()
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    return {
+        "rps": rps,
+        "p50": ms("50"),
+        "p99": ms("99"),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+if sys.argv[1] == "--compare":
+    ceiling = parse(sys.argv[2])
+    for path in sys.argv[3:]:
+        page = parse(path)
+        share = page["rps"] / ceiling["rps"]
+        ratio = page["p99"] / ceiling["p99"]
+        ok = share >= 0.5 and ratio <= 1.5
+        print(
+            f"  {path.split('bench-')[1][:-4]:<12} {share:6.0%} of the ceiling's req/s, "
+            f"p99 {ratio:.2f}× the ceiling's  → {'PASS' if ok else 'FAIL'} (≥ 50 %, ≤ 1.5×)"
+        )
+else:
+    r = parse(sys.argv[2])
+    print(
+        f"  {sys.argv[1]:<12} {r['rps']:8.0f} req/s  p50 {r['p50']:6.1f} ms  "
+        f"p99 {r['p99']:6.1f} ms  errors {r['errors']}"
+    )
