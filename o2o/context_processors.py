@@ -20,7 +20,10 @@ def _city_name(request: HttpRequest) -> str:
         city = default_city()
         return city.name if city else ""
 
-    return str(cache.get_or_set("default-city-name", lookup, 600))
+    try:
+        return str(cache.get_or_set("default-city-name", lookup, 600))
+    except Exception:  # the cache is a shortcut: without it, ask the database
+        return lookup()
 
 
 def site(request: HttpRequest) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from merchants.models import Merchant, Store
 from merchants.services import staff_membership
-from o2o import counters
+from o2o import counters, pagecache
 from o2o.errors import Conflict, DomainError
 from o2o.models import check_transition
 from o2o.tasks import enqueue
@@ -152,6 +152,7 @@ def offer_set_image(*, offer: Offer, by: User, image: Any) -> Offer:
     staff_membership(by, offer.merchant, manage=True)
     offer.image.save(image.name, image, save=False)
     Offer.objects.filter(pk=offer.pk).update(image=offer.image.name)
+    pagecache.catalog_changed()
     return offer
 
 

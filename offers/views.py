@@ -1,13 +1,19 @@
 """Consumer pages for discovery: home, lists, the offer page, merchant pages."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from merchants.models import Category, City, Merchant
 from merchants.selectors import default_city
+from o2o import pagecache
 from reviews.selectors import reviews_for_merchant, reviews_for_offer
 
 from . import selectors, services
@@ -22,11 +28,35 @@ def current_city(request: HttpRequest) -> City | None:
     return city or default_city()
 
 
+def _cached(
+    request: HttpRequest,
+    page: str,
+    build: Callable[[], dict[str, Any] | None],
+    *,
+    offer_id: int | None = None,
+) -> dict[str, Any] | None:
+    """The page's fragments from the cache, else built (and kept unless
+    `build` marks them private or returns None)."""
+    key = pagecache.fragment_key(request, page, offer_id=offer_id)
+    parts = pagecache.get(key)
+    if parts is None:
+        parts = build()
+        if parts is not None and parts.pop("cacheable", True):
+            pagecache.put(key, parts)
+    return parts
+
+
 def home(request: HttpRequest) -> HttpResponse:
-    city = current_city(request)
-    context = selectors.home(city=city)
-    context["city"] = city
-    return render(request, "offers/home.html", context)
+    def build() -> dict[str, Any]:
+        city = current_city(request)
+        context = selectors.home(city=city)
+        context["city"] = city
+        return {
+            "title": _("Deals in %(city)s") % {"city": city.name} if city else _("Local deals"),
+            "body": render_to_string("offers/_home_body.html", context, request),
+        }
+
+    return render(request, "offers/home.html", _cached(request, "home", build))
 
 
 def choose_city(request: HttpRequest, slug: str) -> HttpResponseRedirect:
@@ -37,50 +67,78 @@ def choose_city(request: HttpRequest, slug: str) -> HttpResponseRedirect:
 
 
 def offer_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
-    params = request.GET.copy()
-    category = None
-    if slug is not None:
-        category = get_object_or_404(Category, slug=slug)
-        params.setdefault("category", category.slug)
-    city = current_city(request)
-    offer_filter = selectors.offer_list(params=params, city=city)
-    offers = offer_filter.qs if offer_filter.is_valid() else Offer.objects.none()
-    page = Paginator(offers, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "offers/list.html",
-        {
+    def build() -> dict[str, Any]:
+        params = request.GET.copy()
+        category = None
+        if slug is not None:
+            category = get_object_or_404(Category, slug=slug)
+            params.setdefault("category", category.slug)
+        city = current_city(request)
+        offer_filter = selectors.offer_list(params=params, city=city)
+        offers = offer_filter.qs if offer_filter.is_valid() else Offer.objects.none()
+        page = Paginator(offers, PAGE_SIZE).get_page(request.GET.get("page"))
+        query = request.GET.get("q", "")
+        context = {
             "filter": offer_filter,
             "page": page,
             "category": category,
             "city": city,
-            "query": request.GET.get("q", ""),
+            "query": query,
             # On a phone the filters fold away unless some are in use.
             "filters_open": any(
                 value for key, value in request.GET.items() if key not in ("q", "page")
             ),
-        },
-    )
+        }
+        if category:
+            title = category.name
+        elif query:
+            title = _("“%(query)s”") % {"query": query}
+        else:
+            title = _("All deals")
+        return {
+            "title": title,
+            "body": render_to_string("offers/_list_body.html", context, request),
+        }
+
+    return render(request, "offers/list.html", _cached(request, "list", build))
+
+
+USER_ACTIONS = "<!--user-actions-->"
 
 
 def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        offer = selectors.offer_detail(offer_id=pk, user=request.user)  # type: ignore[arg-type]
-    except Offer.DoesNotExist:
-        raise Http404 from None
-    services.offer_record_view(offer_id=offer.pk)
-    reviews = list(reviews_for_offer(offer)[:20])
-    return render(
-        request,
-        "offers/detail.html",
-        {
+    def build() -> dict[str, Any] | None:
+        try:
+            offer = selectors.offer_detail(offer_id=pk, user=request.user)  # type: ignore[arg-type]
+        except Offer.DoesNotExist:
+            return None
+        context = {
             "offer": offer,
             "stores": list(offer.stores.all()),
             "images": list(offer.images.all()),
-            "reviews": reviews,
+            "reviews": list(reviews_for_offer(offer)[:20]),
             "can_buy": offer.is_live and offer.merchant.is_approved and not offer.is_sold_out,
-        },
-    )
+        }
+        body = render_to_string("offers/_detail_body.html", context, request)
+        top, bottom = body.split(USER_ACTIONS, 1)
+        return {
+            "offer_id": offer.pk,
+            "title": f"{offer.title} · {offer.merchant.name}",
+            "description": render_to_string("offers/_detail_description.html", context, request),
+            "head": render_to_string("offers/_detail_head.html", context, request),
+            "body_top": top,
+            "body_bottom": bottom,
+            "can_favourite": offer.is_live,
+            # Previews of deals not on sale, shown to their staff, stay private.
+            "cacheable": offer.merchant.is_approved
+            and offer.status in (Offer.Status.LIVE, Offer.Status.ENDED),
+        }
+
+    parts = _cached(request, "offer", build, offer_id=pk)
+    if parts is None:
+        raise Http404
+    services.offer_record_view(offer_id=pk)
+    return render(request, "offers/detail.html", parts)
 
 
 def merchant_page(request: HttpRequest, slug: str) -> HttpResponse:

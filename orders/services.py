@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from merchants.models import Store
 from merchants.services import staff_membership
+from o2o import pagecache
 from o2o.errors import Conflict, DomainError, NotFound, PermissionDenied
 from o2o.models import check_transition
 from o2o.tasks import enqueue
@@ -114,6 +115,11 @@ def order_create(*, user: User, offer_id: object, quantity: object) -> Order:
             raise Conflict(
                 "not_enough_stock", _("Only %(n)s left: please lower the quantity.") % {"n": left}
             )
+        # The deal page's count is exact; the lists learn of a sell-out at once
+        # (as far as this read of the stock can tell) or within their cache time.
+        pagecache.offer_stock_changed(
+            offer.pk, crossed_zero=offer.stock_left is not None and offer.stock_left <= qty
+        )
 
     order = Order.objects.create(
         user=user,
@@ -135,9 +141,12 @@ def order_cancel(*, order_id: int, by: User | None = None, reason: str = "cancel
     if by is not None and not by.is_staff and order.user_id != by.pk:
         raise NotFound("order_not_found", _("Order not found."))
     check_transition(Order.TRANSITIONS, order.status, Order.Status.CANCELLED, what="order")
-    Offer.objects.filter(pk=order.offer_id, stock_left__isnull=False).update(
+    returned = Offer.objects.filter(pk=order.offer_id, stock_left__isnull=False).update(
         stock_left=F("stock_left") + order.quantity
     )
+    if returned:
+        left = Offer.objects.values_list("stock_left", flat=True).get(pk=order.offer_id)
+        pagecache.offer_stock_changed(order.offer_id, crossed_zero=left == order.quantity)
     _event(order, "cancelled", by=by, to=Order.Status.CANCELLED, note=reason)
     order.status = Order.Status.CANCELLED
     order.cancelled_at = timezone.now()
@@ -199,6 +208,7 @@ def order_mark_paid(*, order_id: int, amount: Decimal, currency: str) -> Order:
         ]
     )
     Offer.objects.filter(pk=offer.pk).update(sold_count=F("sold_count") + order.quantity)
+    pagecache.offer_stock_changed(offer.pk)
 
     from notifications.tasks import notify_order_paid
 

@@ -125,7 +125,15 @@ if REDIS_URL:
     }
 else:
     # One process serves the embedded site (threads share this memory).
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
+# How long a rendered catalogue fragment may be served (o2o.pagecache): edits
+# invalidate at once; sales counts on the lists refresh within this time.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
 
 # --- Auth -----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

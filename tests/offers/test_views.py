@@ -168,13 +168,23 @@ def _many(n):
         offer.stores.add(StoreFactory(merchant=offer.merchant))
 
 
+def _forget_pages():
+    """Drop the cached catalogue fragments, as an edit anywhere would."""
+    from o2o import pagecache
+
+    pagecache.catalog_changed()
+
+
 @pytest.mark.parametrize("n", [3, 12])
 def test_home_query_count_is_fixed(client, django_assert_num_queries, n):
     _many(n)
     client.get("/")  # warm the session
+    _forget_pages()
     # city, categories, hot deals + their stores, new deals + their stores, top merchants
     with django_assert_num_queries(7):
         client.get("/")
+    with django_assert_num_queries(0):  # then served from the page cache
+        assert client.get("/").status_code == 200
 
 
 @pytest.mark.parametrize("n", [3, 12])
@@ -182,6 +192,8 @@ def test_offer_list_query_count_is_fixed(client, django_assert_num_queries, n):
     _many(n)
     client.get(reverse("offers:list"))  # a warm cache, as in steady state
     with django_assert_num_queries(6):
+        client.get(reverse("offers:list"), {"sort": "price"})
+    with django_assert_num_queries(0):
         client.get(reverse("offers:list"), {"sort": "price"})
 
 
@@ -194,6 +206,10 @@ def test_offer_page_query_count_is_fixed(client, django_assert_num_queries, n):
     client.get(reverse("offers:list"))
     with django_assert_num_queries(5):
         client.get(reverse("offers:detail", args=[offer.pk]))
+    # From the page cache, only the view is counted (in the row here; in
+    # Redis when there is one).
+    with django_assert_num_queries(1):
+        client.get(reverse("offers:detail", args=[offer.pk]))
 
 
 def test_offer_page_query_count_for_a_logged_in_shopper(client, django_assert_num_queries):
@@ -202,6 +218,112 @@ def test_offer_page_query_count_for_a_logged_in_shopper(client, django_assert_nu
     client.get(reverse("offers:list"))  # a warm cache, as in steady state
     with django_assert_num_queries(9):
         client.get(reverse("offers:detail", args=[offer.pk]))
+    # session, user, unread count, merchant staff check, view count
+    with django_assert_num_queries(5):
+        client.get(reverse("offers:detail", args=[offer.pk]))
+
+
+# --- the page cache: fast, but never showing what changed ---------------------
+
+
+def test_an_edited_deal_shows_at_once_on_cached_pages(client):
+    offer = OfferFactory(title="Hotpot for two")
+    offer.stores.add(StoreFactory(merchant=offer.merchant))
+    for url in ("/", reverse("offers:list"), reverse("offers:detail", args=[offer.pk])):
+        assert "Hotpot for two" in client.get(url).content.decode()
+    offer.title = "Hotpot for four"
+    offer.save()
+    for url in ("/", reverse("offers:list"), reverse("offers:detail", args=[offer.pk])):
+        body = client.get(url).content.decode()
+        assert "Hotpot for four" in body, url
+        assert "Hotpot for two" not in body, url
+
+
+def test_a_paused_deal_leaves_cached_pages_at_once(client):
+    offer = OfferFactory(title="Spa day")
+    assert client.get(reverse("offers:detail", args=[offer.pk])).status_code == 200
+    assert "Spa day" in client.get(reverse("offers:list")).content.decode()
+    offer.status = Offer.Status.PAUSED
+    offer.save()
+    assert client.get(reverse("offers:detail", args=[offer.pk])).status_code == 404
+    assert "Spa day" not in client.get(reverse("offers:list")).content.decode()
+
+
+def test_the_deal_page_counts_down_stock_as_people_buy(client):
+    from orders.services import order_create
+
+    offer = OfferFactory(stock=5)
+    offer.stock_left = 5
+    offer.save()
+    url = reverse("offers:detail", args=[offer.pk])
+    assert "5 left" in client.get(url).content.decode()
+    order_create(user=UserFactory(), offer_id=offer.pk, quantity=2)
+    assert "3 left" in client.get(url).content.decode()
+
+
+def test_a_suspended_merchant_takes_its_cached_deals_down(client):
+    offer = OfferFactory(title="Car wash")
+    url = reverse("offers:detail", args=[offer.pk])
+    assert client.get(url).status_code == 200
+    offer.merchant.status = Merchant.Status.SUSPENDED
+    offer.merchant.save()
+    assert client.get(url).status_code == 404
+
+
+def test_a_new_review_shows_on_the_cached_deal_page(client, consumer, offer, store, cashier):
+    from orders.services import voucher_redeem
+    from reviews.services import review_create
+
+    voucher = make_voucher(consumer, offer)
+    voucher_redeem(code=voucher.code, store=store, by=cashier)
+    url = reverse("offers:detail", args=[offer.pk])
+    assert "Lovely evening" not in client.get(url).content.decode()
+    review_create(user=voucher.user, voucher_id=voucher.pk, rating=5, text="Lovely evening")
+    assert "Lovely evening" in client.get(url).content.decode()
+
+
+def test_cached_pages_keep_per_user_parts_per_user(client):
+    offer = OfferFactory()
+    url = reverse("offers:detail", args=[offer.pk])
+    assert "Save to favourites" not in client.get(url).content.decode()  # fills the cache
+    shopper = UserFactory(email="ann@example.com")
+    client.force_login(shopper)
+    body = client.get(url).content.decode()
+    assert "Save to favourites" in body
+    assert "Log out" in body
+    client.logout()
+    body = client.get(url).content.decode()
+    assert "Save to favourites" not in body
+    assert "Log out" not in body
+
+
+def test_a_staff_preview_of_a_draft_is_not_cached_for_the_public(client):
+    offer = OfferFactory(status=Offer.Status.PAUSED)
+    client.force_login(UserFactory(is_staff=True))
+    url = reverse("offers:detail", args=[offer.pk])
+    assert client.get(url).status_code == 200
+    client.logout()
+    assert client.get(url).status_code == 404
+
+
+def test_each_language_gets_its_own_cached_page(client, offer):
+    assert "Hot right now" in client.get("/").content.decode()
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    assert "正在热卖" in client.get("/").content.decode()
+
+
+def test_pages_still_work_when_the_cache_is_down(client, offer, monkeypatch):
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache is down")
+
+    monkeypatch.setattr(cache, "get_many", down)
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set", down)
+    monkeypatch.setattr(cache, "incr", down)
+    assert offer.title in client.get(reverse("offers:detail", args=[offer.pk])).content.decode()
+    assert offer.title in client.get(reverse("offers:list")).content.decode()
 
 
 def test_pages_speak_simplified_chinese(client, offer):
