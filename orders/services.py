@@ -4,12 +4,14 @@ Locks are always taken in the same order: user, offer, order, voucher.
 """
 
 import logging
-from datetime import datetime, timedelta
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Sum
+from django.db import connection, transaction
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -404,30 +406,126 @@ def cancel_unpaid_orders(*, now: datetime | None = None) -> int:
     return cancelled
 
 
-def expire_vouchers(*, now: datetime | None = None, batch_size: int = 1000) -> int:
+def expire_vouchers(
+    *, now: datetime | None = None, batch_size: int = 1000, deadline: float | None = None
+) -> int:
     """Vouchers past validity become expired, or refunded when their offer
-    refunds on expiry. Works in batches of locked rows; idempotent."""
-    from payments.services import refunds_request_bulk
-
+    refunds on expiry. Works in batches of locked rows, skipping rows another
+    worker holds, so several workers can share the work; idempotent. Stops
+    between batches once time.monotonic() passes `deadline`."""
     now = now or timezone.now()
     done = 0
-    while True:
+    if connection.vendor == "postgresql":
+        done += _expire_in_sql(now=now, batch_size=batch_size, deadline=deadline)
+    return done + _expire_in_python(now=now, batch_size=batch_size, deadline=deadline)
+
+
+def vouchers_to_expire(*, now: datetime | None = None, more_than: int = 0) -> bool:
+    """Are more than `more_than` vouchers waiting to expire?"""
+    waiting = Voucher.objects.filter(
+        status=Voucher.Status.ISSUED, expires_at__lte=now or timezone.now()
+    )
+    return waiting[more_than : more_than + 1].exists()
+
+
+def _out_of_time(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() > deadline
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# One statement per batch on PostgreSQL for vouchers that simply expire (the
+# nightly millions): lock a batch, mark it expired, book the untouched ones'
+# earnings and write the order events. Vouchers to refund on expiry are left
+# to _expire_in_python. Composed of constants only; values are parameters.
+EXPIRE_BATCH_SQL = "".join(
+    (
+        """
+WITH batch AS (
+    SELECT v.id, v.expires_at FROM orders_voucher v
+    WHERE v.status = 'issued' AND v.expires_at <= %(now)s
+      AND (v.expires_at, v.id) > (%(after_at)s, %(after_id)s)
+      AND (v.uses_left < v.uses_allowed OR NOT EXISTS (
+          SELECT 1 FROM offers_offer f WHERE f.id = v.offer_id AND f.refund_on_expiry
+      ))
+    ORDER BY v.expires_at, v.id
+    LIMIT %(limit)s
+    FOR UPDATE OF v SKIP LOCKED
+), expired AS (
+    UPDATE orders_voucher v SET status = 'expired', updated_at = %(now)s
+    FROM batch WHERE v.id = batch.id AND v.status = 'issued'
+    RETURNING v.id, v.order_id, v.offer_id, v.value, v.currency, v.uses_left, v.uses_allowed
+), expiring AS (""",
+        ledger.EXPIRING_FROM_EXPIRED,
+        """), booked AS (""",
+        ledger.EXPIRY_LEGS_INSERT,
+        """), events AS (
+    INSERT INTO orders_orderevent (order_id, kind, from_status, to_status, note, created_at)
+    SELECT DISTINCT order_id, 'vouchers_expired', '', '', '', %(now)s FROM expired
+)
+SELECT count(*),
+       coalesce(array_agg(DISTINCT order_id), '{}'),
+       coalesce(array_agg(id) FILTER (WHERE uses_left < uses_allowed), '{}'),
+       (SELECT expires_at FROM batch ORDER BY expires_at DESC, id DESC LIMIT 1),
+       (SELECT id FROM batch ORDER BY expires_at DESC, id DESC LIMIT 1)
+FROM expired
+""",
+    )
+)
+
+
+def _expire_in_sql(*, now: datetime, batch_size: int, deadline: float | None) -> int:
+    # Each worker walks the partial index forward from where its last batch
+    # ended, so it never rescans the rows done (or held) before; rows a
+    # failed worker let go are left to the next run.
+    after_at, after_id = EPOCH, 0
+    done = 0
+    while not _out_of_time(deadline):
+        with transaction.atomic(), connection.cursor() as cursor:
+            params = {"now": now, "limit": batch_size, "after_at": after_at, "after_id": after_id}
+            cursor.execute(EXPIRE_BATCH_SQL, params)
+            count, order_ids, partly_used, last_at, last_id = cursor.fetchone()
+            if last_id is None:
+                return done
+            after_at, after_id = last_at, last_id
+            # What a partly used voucher still held needs its ledger history.
+            ledger.book_expiries_in_python(partly_used)
+            _complete_orders_without_usable_vouchers(order_ids, now)
+            done += count
+    return done
+
+
+def _complete_orders_without_usable_vouchers(order_ids: Iterable[int], now: datetime) -> None:
+    Order.objects.filter(pk__in=order_ids, status=Order.Status.PAID).exclude(
+        vouchers__status=Voucher.Status.ISSUED
+    ).update(status=Order.Status.COMPLETED, updated_at=now)
+
+
+def _expire_in_python(*, now: datetime, batch_size: int, deadline: float | None) -> int:
+    from payments.services import refunds_request_bulk
+
+    after_at, after_id = EPOCH, 0  # as in _expire_in_sql
+    done = 0
+    while not _out_of_time(deadline):
         with transaction.atomic():
             rows = list(
                 Voucher.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(status=Voucher.Status.ISSUED, expires_at__lte=now)
-                .order_by("pk")
+                .filter(Q(expires_at__gt=after_at) | Q(expires_at=after_at, pk__gt=after_id))
+                .order_by("expires_at", "pk")
                 .values(
                     "pk",
                     "order_id",
                     "value",
                     "uses_left",
                     "uses_allowed",
+                    "expires_at",
                     "offer__refund_on_expiry",
                 )[:batch_size]
             )
             if not rows:
                 return done
+            after_at, after_id = rows[-1]["expires_at"], rows[-1]["pk"]
             to_refund = [
                 r
                 for r in rows
@@ -448,7 +546,6 @@ def expire_vouchers(*, now: datetime | None = None, batch_size: int = 1000) -> i
             OrderEvent.objects.bulk_create(
                 [OrderEvent(order_id=oid, kind="vouchers_expired") for oid in order_ids]
             )
-            Order.objects.filter(pk__in=order_ids, status=Order.Status.PAID).exclude(
-                vouchers__status=Voucher.Status.ISSUED
-            ).update(status=Order.Status.COMPLETED, updated_at=now)
+            _complete_orders_without_usable_vouchers(order_ids, now)
             done += len(rows)
+    return done

@@ -134,17 +134,10 @@ def book_undo(redemption: Redemption) -> bool:
     )
 
 
-EXPIRY_SQL = """
-WITH expiring AS (
-    SELECT v.id, v.order_id, v.value, v.currency, f.merchant_id,
-           COALESCE(o.commission_rate, 0) AS rate,
-           ROUND(v.value * COALESCE(o.commission_rate, 0), 2) AS commission,
-           gen_random_uuid() AS transfer
-    FROM orders_voucher v
-    JOIN orders_order o ON o.id = v.order_id
-    JOIN offers_offer f ON f.id = v.offer_id
-    WHERE v.id = ANY(%s) AND v.uses_left = v.uses_allowed
-)
+# The earning legs of expired, untouched vouchers, one transfer each, for the
+# rows of a CTE named `expiring` (id, order_id, value, currency, merchant_id,
+# commission, transfer); the same legs and rounding as _earning_legs.
+EXPIRY_LEGS_INSERT = """
 INSERT INTO payments_ledgerentry
     (transfer, kind, account, amount, currency,
      merchant_id, order_id, voucher_id, source, created_at)
@@ -158,6 +151,32 @@ SELECT e.transfer, 'earning', leg.account,
 FROM expiring e
 CROSS JOIN (VALUES ('unearned'), ('merchant'), ('commission')) AS leg(account)
 """
+
+# Each row of `expired` (id, order_id, offer_id, value, currency, uses_left,
+# uses_allowed) as a row of `expiring`, if it was never used.
+EXPIRING_FROM_EXPIRED = """
+SELECT x.id, x.order_id, x.value, x.currency, f.merchant_id,
+       ROUND(x.value * COALESCE(o.commission_rate, 0), 2) AS commission,
+       gen_random_uuid() AS transfer
+FROM expired x
+JOIN orders_order o ON o.id = x.order_id
+JOIN offers_offer f ON f.id = x.offer_id
+WHERE x.uses_left = x.uses_allowed
+"""
+
+EXPIRY_SQL = "".join(
+    (
+        # composed of constants only; the ids are a parameter
+        """
+WITH expired AS (
+    SELECT id, order_id, offer_id, value, currency, uses_left, uses_allowed
+    FROM orders_voucher WHERE id = ANY(%s)
+), expiring AS (""",
+        EXPIRING_FROM_EXPIRED,
+        ")",
+        EXPIRY_LEGS_INSERT,
+    )
+)
 
 
 def book_expiries_bulk(voucher_ids: list[int]) -> None:
@@ -179,10 +198,12 @@ def book_expiries_bulk(voucher_ids: list[int]) -> None:
             )
         )
     if in_python:
-        _book_expiries_in_python(in_python)
+        book_expiries_in_python(in_python)
 
 
-def _book_expiries_in_python(voucher_ids: list[int]) -> None:
+def book_expiries_in_python(voucher_ids: list[int]) -> None:
+    if not voucher_ids:
+        return
     vouchers = list(
         Voucher.objects.filter(pk__in=voucher_ids).select_related("order__offer").order_by("pk")
     )

@@ -44,6 +44,10 @@ class Worker:
             "REDIS_URL": settings.TEST_REDIS_URL,
             "CELERY_QUEUE_PREFIX": self.prefix,
             "CELERY_VISIBILITY_TIMEOUT": "3",
+            # Small batches, shared by the worker's two processes, so a kill
+            # lands mid-way and the helpers really run side by side.
+            "EXPIRY_BATCH_SIZE": "250",
+            "EXPIRY_WORKERS": "2",
             "EMAIL_BACKEND": "tests.flaky_mail.FlakyBackend",
             "EMAIL_FILE_PATH": str(self.mail),
             "PYTHONPATH": str(ROOT),
@@ -65,7 +69,7 @@ class Worker:
                     "worker",
                     "-Q",
                     queues,
-                    "--concurrency=1",
+                    "--concurrency=2",
                     "--without-mingle",
                     "--without-gossip",
                     "-l",
@@ -75,12 +79,14 @@ class Worker:
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,  # so kill() takes the pool processes too
             )
         self.wait_for(lambda: "ready." in self.log.read_text(), what="the worker to start")
 
     def kill(self) -> None:
+        """The machine dies: the worker and its pool processes, at once."""
         assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
+        os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
 
     def stop(self) -> None:

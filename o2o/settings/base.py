@@ -250,6 +250,11 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The voucher expiry (orders.tasks.expire_vouchers): rows per transaction,
+# workers sharing a backlog, and seconds a run may take before handing over.
+EXPIRY_BATCH_SIZE = env.int("EXPIRY_BATCH_SIZE", default=5000)
+EXPIRY_WORKERS = env.int("EXPIRY_WORKERS", default=2)
+EXPIRY_TIME_BUDGET = env.int("EXPIRY_TIME_BUDGET", default=180)
 CELERY_BEAT_SCHEDULE = {
     "cancel-unpaid-orders": {
         "task": "orders.tasks.cancel_unpaid_orders",

@@ -141,3 +141,31 @@ def test_five_pay_presses_at_once_open_one_payment_attempt():
 
     assert len(set(results)) == 1, results
     assert Payment.objects.filter(order=order).count() == 1
+
+
+def test_four_expiry_workers_at_once_expire_or_refund_each_voucher_once():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from payments.models import LedgerEntry, Refund
+
+    from ..factories import make_paid_order
+
+    requires_row_locks()
+    keep = OfferFactory(refund_on_expiry=False)
+    give = OfferFactory(refund_on_expiry=True)
+    for offer in (keep, give):
+        for _ in range(6):
+            make_paid_order(UserFactory(), offer, 10)
+    Voucher.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    results = run_in_threads(4, lambda i: services.expire_vouchers(batch_size=7))
+
+    assert sum(results) == 120, results  # every voucher done by exactly one worker
+    assert Voucher.objects.filter(offer=keep, status="expired").count() == 60
+    assert Voucher.objects.filter(offer=give, status="refunded").count() == 60
+    assert Refund.objects.count() == 60
+    earned = LedgerEntry.objects.filter(source__startswith="expiry:")
+    assert earned.count() == 60 * 3
+    assert earned.values("source").distinct().count() == 60

@@ -153,3 +153,18 @@ def test_merchant_sees_and_downloads_statements_others_cannot(client, owner, cas
 
     client.force_login(MembershipFactory(merchant=other.merchant).user)
     assert client.get(reverse("merchants:statement_csv", args=[statement.pk])).status_code == 404
+
+
+def test_rows_with_money_on_them_cannot_be_deleted(consumer, offer):
+    """The ledger's references are kept by PROTECT, not by database keys."""
+    from django.db.models import ProtectedError
+
+    voucher = make_voucher(consumer, offer)
+    Voucher.objects.filter(pk=voucher.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    expire_vouchers()
+    assert LedgerEntry.objects.filter(voucher=voucher).exists()
+    with pytest.raises(ProtectedError):
+        Voucher.objects.filter(pk=voucher.pk).delete()
+    with pytest.raises(ProtectedError):
+        offer.merchant.delete()
+    assert Voucher.objects.filter(pk=voucher.pk).exists()
