@@ -15,6 +15,7 @@ from o2o import counters, pagecache
 from o2o.errors import Conflict, DomainError
 from o2o.models import check_transition
 from o2o.tasks import enqueue
+from orders import soldout
 
 from .models import Favourite, Offer, OfferEvent, OfferImage
 
@@ -123,6 +124,7 @@ def offer_update(
         locked.status = Offer.Status.PENDING_REVIEW
         _event(locked, previous, locked.status, by, "edited")
     locked.save()
+    soldout.forget(locked.pk)  # the stock may have grown
     locked.stores.set(stores)
     if images:
         offer_add_images(offer=locked, by=by, images=images)

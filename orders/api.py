@@ -97,7 +97,8 @@ class OrderListCreateApi(generics.ListAPIView):
             offer_id=body.get("offer"),
             quantity=body.get("quantity"),
         )
-        return Response(_order_out(order), status=status.HTTP_201_CREATED)
+        # A new order has no vouchers yet: no need to read it back.
+        return Response(OrderOutput(order).data, status=status.HTTP_201_CREATED)
 
 
 class OrderDetailApi(generics.RetrieveAPIView):

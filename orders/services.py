@@ -26,6 +26,7 @@ from offers.models import Offer
 from offers.selectors import visible_offers
 from payments import ledger
 
+from . import soldout
 from .codes import generate_code, normalize_code
 from .models import Order, OrderEvent, Redemption, Voucher
 
@@ -79,25 +80,39 @@ def units_bought(*, user: User, offer: Offer) -> int:
     )
 
 
-@transaction.atomic
+SOLD_OUT = _("Sorry, this deal is sold out.")
+
+
 def order_create(*, user: User, offer_id: object, quantity: object) -> Order:
     """Reserve `quantity` units of a live offer for `user`, unpaid.
 
     Stock is taken by one conditional UPDATE, so however many buyers arrive
-    at once the offer never sells more than it has.
+    at once the offer never sells more than it has. Once that UPDATE has found
+    nothing left, a flash crowd's later requests are answered from a
+    short-lived hint (orders.soldout) without a transaction.
     """
     qty = _parse_quantity(quantity)
     try:
-        offer = Offer.objects.select_related("merchant").get(pk=int(str(offer_id)))
-    except (Offer.DoesNotExist, ValueError, TypeError):
+        offer_pk = int(str(offer_id))
+    except (ValueError, TypeError):
         raise NotFound("offer_not_found", _("This deal does not exist.")) from None
-    if not visible_offers().filter(pk=offer.pk).exists():
-        raise Conflict("offer_not_available", _("This deal is not on sale right now."))
+    if soldout.known(offer_pk):
+        raise Conflict("sold_out", SOLD_OUT)
+    return _order_create(user=user, offer_pk=offer_pk, qty=qty)
 
-    # One buyer's orders are serialised by locking their row, so two tabs
-    # cannot both slip under the per-customer limit.
-    User.objects.select_for_update().filter(pk=user.pk).first()
+
+@transaction.atomic
+def _order_create(*, user: User, offer_pk: int, qty: int) -> Order:
+    offer = visible_offers().select_related("merchant").filter(pk=offer_pk).first()
+    if offer is None:
+        if Offer.objects.filter(pk=offer_pk).exists():
+            raise Conflict("offer_not_available", _("This deal is not on sale right now."))
+        raise NotFound("offer_not_found", _("This deal does not exist."))
+
     if offer.limit_per_user is not None:
+        # One buyer's orders are serialised by locking their row, so two tabs
+        # cannot both slip under the per-customer limit.
+        User.objects.select_for_update().filter(pk=user.pk).first()
         already = units_bought(user=user, offer=offer)
         if already + qty > offer.limit_per_user:
             raise Conflict(
@@ -105,23 +120,6 @@ def order_create(*, user: User, offer_id: object, quantity: object) -> Order:
                 _("You can buy at most %(limit)s of this deal; you already have %(n)s.")
                 % {"limit": offer.limit_per_user, "n": already},
             )
-
-    if offer.stock is not None:
-        taken = Offer.objects.filter(
-            pk=offer.pk, status=Offer.Status.LIVE, stock_left__gte=qty
-        ).update(stock_left=F("stock_left") - qty)
-        if not taken:
-            left = Offer.objects.values_list("stock_left", flat=True).get(pk=offer.pk) or 0
-            if left == 0:
-                raise Conflict("sold_out", _("Sorry, this deal is sold out."))
-            raise Conflict(
-                "not_enough_stock", _("Only %(n)s left: please lower the quantity.") % {"n": left}
-            )
-        # The deal page's count is exact; the lists learn of a sell-out at once
-        # (as far as this read of the stock can tell) or within their cache time.
-        pagecache.offer_stock_changed(
-            offer.pk, crossed_zero=offer.stock_left is not None and offer.stock_left <= qty
-        )
 
     order = Order.objects.create(
         user=user,
@@ -133,6 +131,26 @@ def order_create(*, user: User, offer_id: object, quantity: object) -> Order:
         payment_deadline=timezone.now() + settings.PAYMENT_WINDOW,
     )
     _event(order, "created", by=user)
+
+    if offer.stock is not None:
+        # The deal page's count is exact; the lists learn of a sell-out at once
+        # (as far as this read of the stock can tell) or within their cache time.
+        pagecache.offer_stock_changed(
+            offer.pk, crossed_zero=offer.stock_left is not None and offer.stock_left <= qty
+        )
+        # Last, so the offer's row lock, which every buyer of a flash deal
+        # queues for, is held only from here to the commit.
+        taken = Offer.objects.filter(
+            pk=offer.pk, status=Offer.Status.LIVE, stock_left__gte=qty
+        ).update(stock_left=F("stock_left") - qty)
+        if not taken:
+            left = Offer.objects.values_list("stock_left", flat=True).get(pk=offer.pk) or 0
+            if left == 0:
+                soldout.remember(offer.pk)
+                raise Conflict("sold_out", SOLD_OUT)
+            raise Conflict(
+                "not_enough_stock", _("Only %(n)s left: please lower the quantity.") % {"n": left}
+            )
     return order
 
 
@@ -147,6 +165,7 @@ def order_cancel(*, order_id: int, by: User | None = None, reason: str = "cancel
         stock_left=F("stock_left") + order.quantity
     )
     if returned:
+        soldout.forget(order.offer_id)
         left = Offer.objects.values_list("stock_left", flat=True).get(pk=order.offer_id)
         pagecache.offer_stock_changed(order.offer_id, crossed_zero=left == order.quantity)
     _event(order, "cancelled", by=by, to=Order.Status.CANCELLED, note=reason)
@@ -482,7 +501,12 @@ def _expire_in_sql(*, now: datetime, batch_size: int, deadline: float | None) ->
     done = 0
     while not _out_of_time(deadline):
         with transaction.atomic(), connection.cursor() as cursor:
-            params = {"now": now, "limit": batch_size, "after_at": after_at, "after_id": after_id}
+            params: dict[str, datetime | int] = {
+                "now": now,
+                "limit": batch_size,
+                "after_at": after_at,
+                "after_id": after_id,
+            }
             cursor.execute(EXPIRE_BATCH_SQL, params)
             count, order_ids, partly_used, last_at, last_id = cursor.fetchone()
             if last_id is None:

@@ -119,7 +119,7 @@ COUNTERS_NAMESPACE = env("COUNTERS_NAMESPACE", default="o2o:counters")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "o2o.cache.ReusingRedisCache",
             "LOCATION": REDIS_URL,
         }
     }
@@ -194,7 +194,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="O2O Deals <noreply@examp
 # --- REST framework -------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],

@@ -430,3 +430,48 @@ def test_money_adds_up_after_a_mixed_history(consumer, offer, store, cashier, ad
     unused = sum(v.value for v in order.vouchers.filter(status="issued"))
     assert captured == refunded + redeemed + unused
     assert refunded == Decimal("396.00")
+
+
+# --- the sold-out hint: late arrivals of a flash crowd skip the database ------
+
+
+def test_once_sold_out_later_buyers_are_turned_away_without_a_transaction(
+    django_assert_num_queries,
+):
+    offer = OfferFactory(stock=1)
+    services.order_create(user=UserFactory(), offer_id=offer.pk, quantity=1)
+    late = [UserFactory() for _ in range(3)]
+    with pytest.raises(Conflict) as err:
+        services.order_create(user=late[0], offer_id=offer.pk, quantity=1)
+    assert err.value.code == "sold_out"
+    for buyer in late[1:]:
+        with django_assert_num_queries(0), pytest.raises(Conflict) as err:
+            services.order_create(user=buyer, offer_id=offer.pk, quantity=1)
+        assert err.value.code == "sold_out"
+
+
+def test_stock_coming_back_from_a_cancelled_order_can_be_bought_at_once():
+    offer = OfferFactory(stock=1)
+    first = services.order_create(user=UserFactory(), offer_id=offer.pk, quantity=1)
+    with pytest.raises(Conflict):
+        services.order_create(user=UserFactory(), offer_id=offer.pk, quantity=1)
+    services.order_cancel(order_id=first.pk, reason="payment_window_passed")
+    again = services.order_create(user=UserFactory(), offer_id=offer.pk, quantity=1)
+    assert again.status == Order.Status.PENDING_PAYMENT
+
+
+def test_without_a_cache_sold_out_is_still_answered_by_the_database(monkeypatch):
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache is down")
+
+    for name in ("get", "set", "delete", "get_many", "incr"):
+        monkeypatch.setattr(cache, name, down)
+    offer = OfferFactory(stock=1)
+    services.order_create(user=UserFactory(), offer_id=offer.pk, quantity=1)
+    with pytest.raises(Conflict) as err:
+        services.order_create(user=UserFactory(), offer_id=offer.pk, quantity=1)
+    assert err.value.code == "sold_out"
+    offer.refresh_from_db()
+    assert offer.stock_left == 0
