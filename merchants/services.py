@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -172,13 +173,16 @@ def staff_membership(
     `store`: the user must work at that store (and it must be the merchant's).
     `manage`: the user must be an owner or manager (cashiers only redeem).
     """
-    membership = (
-        Membership.objects.filter(user_id=user.pk, merchant_id=merchant.pk)
-        .prefetch_related("stores")
-        .first()
-        if user.is_authenticated
-        else None
-    )
+    if not user.is_authenticated:
+        membership = None
+    else:
+        memberships = Membership.objects.filter(user_id=user.pk, merchant_id=merchant.pk)
+        if store is not None:  # one query: is the member limited to stores, and to this one?
+            assigned = Membership.stores.through.objects.filter(membership_id=OuterRef("pk"))
+            memberships = memberships.annotate(
+                limited=Exists(assigned), works_here=Exists(assigned.filter(store_id=store.pk))
+            )
+        membership = memberships.first()
     if membership is None:
         raise PermissionDenied("not_your_merchant", _("This belongs to another merchant."))
     if manage and not membership.can_manage:
@@ -189,7 +193,6 @@ def staff_membership(
     if store is not None:
         if store.merchant_id != merchant.pk:
             raise PermissionDenied("not_your_store", _("This store belongs to another merchant."))
-        assigned = list(membership.stores.all())
-        if assigned and store not in assigned:
+        if membership.limited and not membership.works_here:  # type: ignore[attr-defined]
             raise PermissionDenied("not_your_store", _("You are not staff at this store."))
     return membership

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Case, F, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -293,21 +293,28 @@ def voucher_redeem(*, code: str, store: Store, by: User) -> Redemption:
 
     # The row lock already serialises cashiers; the conditional UPDATE is the
     # belt to those braces (and the only guard on databases without locks).
+    # The last use also marks the voucher redeemed, in the same statement.
+    last_use = Q(uses_left=1)
     used = Voucher.objects.filter(
         pk=voucher.pk, status=Voucher.Status.ISSUED, uses_left__gt=0
-    ).update(uses_left=F("uses_left") - 1, updated_at=now)
+    ).update(
+        uses_left=F("uses_left") - 1,
+        status=Case(When(last_use, then=Value(Voucher.Status.REDEEMED)), default=F("status")),
+        redeemed_at=Case(When(last_use, then=Value(now)), default=F("redeemed_at")),
+        updated_at=now,
+    )
     if not used:
         raise RedemptionRefused("already_redeemed", _("This voucher was already used."), status=409)
-    voucher.refresh_from_db(fields=["uses_left"])
+    voucher.uses_left -= 1  # what the UPDATE wrote: nobody else can touch the locked row
     if voucher.uses_left == 0:
         voucher.status = Voucher.Status.REDEEMED
         voucher.redeemed_at = now
-        voucher.save(update_fields=["status", "redeemed_at", "updated_at"])
     redemption = Redemption.objects.create(voucher=voucher, store=store, by=by)
     redemption.voucher = voucher
     ledger.book_redemption(redemption, use_number=voucher.uses_allowed - voucher.uses_left)
     _event(voucher.order, "redeemed", by=by, note=f"voucher {voucher.pk} at store {store.pk}")
-    _complete_order_if_done(voucher.order_id)
+    if voucher.status == Voucher.Status.REDEEMED:
+        _complete_orders_without_usable_vouchers([voucher.order_id], now)
 
     from notifications.tasks import notify_redeemed
 

@@ -27,26 +27,35 @@ CENT = Decimal("0.01")
 Account = LedgerEntry.Account
 
 
-def _book(kind: str, source: str, legs: list[tuple[str, Decimal]], **refs: Any) -> bool:
-    """Write one balanced transfer; False if this source was booked already."""
+def _book(
+    kind: str,
+    source: str,
+    legs: list[tuple[str, Decimal]],
+    *,
+    new_source: bool = False,
+    **refs: Any,
+) -> bool:
+    """Write one balanced transfer; False if this source was booked already.
+
+    `new_source`: the cause was created in this transaction (a redemption
+    row), so it cannot have been booked: skip the savepoint that otherwise
+    turns a repeat into False.
+    """
     if sum(amount for _account, amount in legs) != 0:
         raise ValueError(f"unbalanced transfer {kind} {source}: {legs}")
     transfer = uuid.uuid4()
+    entries = [
+        LedgerEntry(
+            transfer=transfer, kind=kind, source=source, account=account, amount=amount, **refs
+        )
+        for account, amount in legs
+    ]
+    if new_source:
+        LedgerEntry.objects.bulk_create(entries)
+        return True
     try:
         with transaction.atomic():
-            LedgerEntry.objects.bulk_create(
-                [
-                    LedgerEntry(
-                        transfer=transfer,
-                        kind=kind,
-                        source=source,
-                        account=account,
-                        amount=amount,
-                        **refs,
-                    )
-                    for account, amount in legs
-                ]
-            )
+            LedgerEntry.objects.bulk_create(entries)
     except IntegrityError:
         return False
     return True
@@ -106,6 +115,7 @@ def book_redemption(redemption: Redemption, *, use_number: int) -> bool:
         "earning",
         f"redemption:{redemption.pk}",
         _earning_legs(amount, _rate(order)),
+        new_source=True,
         order=order,
         voucher=voucher,
         merchant_id=voucher.offer.merchant_id,
