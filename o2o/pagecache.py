@@ -108,7 +108,9 @@ def catalog_changed() -> None:
 
 def offer_stock_changed(offer_id: int, *, crossed_zero: bool = False) -> None:
     """The offer's stock or sales count moved; lists too if it sold out or
-    came back in stock."""
-    _bump_now_and_on_commit(offer_version_key(offer_id))
+    came back in stock. (After commit only: this is on every purchase, and a
+    page rebuilt meanwhile from the old rows is dropped by the bump.)"""
+    key = offer_version_key(offer_id)
+    transaction.on_commit(lambda: _bump(key))
     if crossed_zero:
         catalog_changed()

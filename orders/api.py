@@ -1,6 +1,7 @@
 """API: orders, paying them, my vouchers, redemptions by merchant staff."""
 
 from collections.abc import Mapping
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -13,10 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from merchants.models import Store
-from o2o.errors import DomainError, NotFound
+from o2o.errors import Conflict, DomainError, NotFound
 from payments.services import payment_start, payment_succeeded
 
-from . import selectors, services
+from . import selectors, services, soldout
 from .codes import format_code
 from .models import Order, Redemption, Voucher
 from .throttle import check_redeem_allowed, record_redeem_failure
@@ -87,6 +88,16 @@ class OrderListCreateApi(generics.ListAPIView):
     @extend_schema(
         request=OrderCreateInput, responses={201: OrderOutput}, operation_id="orders_create"
     )
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # A flash deal's late buyers are refused before authentication, the
+        # costliest step left for a request that can only be refused: whether
+        # a deal is sold out is public (its page says so).
+        if request.method == "POST" and isinstance(request.data, Mapping):
+            offer_id = request.data.get("offer")
+            if isinstance(offer_id, int) and soldout.known(offer_id):
+                raise Conflict("sold_out", services.SOLD_OUT)
+        super().initial(request, *args, **kwargs)
+
     def post(self, request: Request) -> Response:
         # Parsing is the service's job too: a bad quantity gets `invalid_quantity`.
         body = request.data if isinstance(request.data, Mapping) else {}
@@ -97,7 +108,8 @@ class OrderListCreateApi(generics.ListAPIView):
             offer_id=body.get("offer"),
             quantity=body.get("quantity"),
         )
-        # A new order has no vouchers yet: no need to read it back.
+        # A new order has no vouchers yet: no need to read it, or them, back.
+        order._prefetched_objects_cache = {"vouchers": Voucher.objects.none()}  # type: ignore[attr-defined]
         return Response(OrderOutput(order).data, status=status.HTTP_201_CREATED)
 
 

@@ -190,6 +190,22 @@ def test_sold_out_paused_and_over_limit(consumer):
     )
 
 
+def test_a_flash_deals_late_buyers_are_refused_before_anything_else(
+    consumer, django_assert_num_queries
+):
+    flash = OfferFactory(stock=1)
+    body = {"offer": flash.pk, "quantity": 1}
+    assert api(UserFactory()).post("/api/v1/orders/", body, format="json").status_code == 201
+    refused(api(consumer).post("/api/v1/orders/", body, format="json"), 409, "sold_out")
+    late = api(UserFactory())
+    with django_assert_num_queries(0):  # not even the token is read
+        refused(late.post("/api/v1/orders/", body, format="json"), 409, "sold_out")
+    # That a deal is sold out is public; anything else still needs a login.
+    refused(APIClient().post("/api/v1/orders/", body, format="json"), 409, "sold_out")
+    other = {"offer": OfferFactory().pk, "quantity": 1}
+    assert APIClient().post("/api/v1/orders/", other, format="json").status_code == 401
+
+
 def test_consumers_see_only_their_own_orders_and_vouchers(offer):
     voucher = make_voucher(UserFactory(), offer)
     stranger = api(UserFactory())

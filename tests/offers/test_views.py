@@ -249,7 +249,7 @@ def test_a_paused_deal_leaves_cached_pages_at_once(client):
     assert "Spa day" not in client.get(reverse("offers:list")).content.decode()
 
 
-def test_the_deal_page_counts_down_stock_as_people_buy(client):
+def test_the_deal_page_counts_down_stock_as_people_buy(client, django_capture_on_commit_callbacks):
     from orders.services import order_create
 
     offer = OfferFactory(stock=5)
@@ -257,7 +257,8 @@ def test_the_deal_page_counts_down_stock_as_people_buy(client):
     offer.save()
     url = reverse("offers:detail", args=[offer.pk])
     assert "5 left" in client.get(url).content.decode()
-    order_create(user=UserFactory(), offer_id=offer.pk, quantity=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        order_create(user=UserFactory(), offer_id=offer.pk, quantity=2)
     assert "3 left" in client.get(url).content.decode()
 
 
