@@ -123,7 +123,7 @@ def _merchant_transition(
     *, merchant: Merchant, to: str, by: User | None, reason: str = ""
 ) -> Merchant:
     locked = Merchant.objects.select_for_update().get(pk=merchant.pk)
-    check_transition(Merchant.TRANSITIONS, locked.status, to, what="merchant")
+    check_transition(Merchant, locked.status, to)
     MerchantEvent.objects.create(
         merchant=locked, from_status=locked.status, to_status=to, reason=reason, by=by
     )

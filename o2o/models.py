@@ -1,6 +1,7 @@
 """Shared model pieces: money fields and the state-machine helper."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -24,15 +25,19 @@ def CurrencyField() -> models.CharField:
     return models.CharField(_("currency"), max_length=3, default=settings.CURRENCY)
 
 
-def check_transition(
-    transitions: dict[str, set[str]], current: str, new: str, *, what: str
-) -> None:
-    """Refuse a status change that the lifecycle does not allow."""
-    if new not in transitions.get(current, set()):
+def check_transition(model: Any, current: str, new: str) -> None:
+    """Refuse a status change that `model.TRANSITIONS` does not allow, saying
+    so in the user's language (the statuses' and the model's own names)."""
+    if new not in model.TRANSITIONS.get(current, set()):
+        labels = dict(model.Status.choices)
         raise Conflict(
-            f"{what}_{current}",
+            f"{model._meta.model_name}_{current}",
             _("This %(what)s is %(current)s and cannot become %(new)s.")
-            % {"what": what, "current": current, "new": new},
+            % {
+                "what": model._meta.verbose_name,
+                "current": str(labels.get(current, current)).lower(),
+                "new": str(labels.get(new, new)).lower(),
+            },
         )
 
 

@@ -167,7 +167,7 @@ def _units_taken(offer: Offer) -> int:
 @transaction.atomic
 def _offer_transition(*, offer: Offer, to: str, by: User | None, reason: str = "") -> Offer:
     locked = Offer.objects.select_for_update().get(pk=offer.pk)
-    check_transition(Offer.TRANSITIONS, locked.status, to, what="offer")
+    check_transition(Offer, locked.status, to)
     _event(locked, locked.status, to, by, reason)
     locked.status = to
     locked.status_reason = reason

@@ -160,7 +160,7 @@ def order_cancel(*, order_id: int, by: User | None = None, reason: str = "cancel
     order = Order.objects.select_for_update().get(pk=order_id)
     if by is not None and not by.is_staff and order.user_id != by.pk:
         raise NotFound("order_not_found", _("Order not found."))
-    check_transition(Order.TRANSITIONS, order.status, Order.Status.CANCELLED, what="order")
+    check_transition(Order, order.status, Order.Status.CANCELLED)
     returned = Offer.objects.filter(pk=order.offer_id, stock_left__isnull=False).update(
         stock_left=F("stock_left") + order.quantity
     )

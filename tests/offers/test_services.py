@@ -233,3 +233,18 @@ def test_views_are_counted_in_redis_and_flushed_in_one_go(
     assert services.flush_view_counters() == 0
     offer.refresh_from_db()
     assert offer.view_count == 5
+
+
+def test_a_refused_status_change_is_explained_in_the_users_language(owner, store):
+    from django.utils import translation
+
+    draft = OfferFactory(merchant=store.merchant, stores=[store], status=Offer.Status.DRAFT)
+    with pytest.raises(Conflict) as err:
+        services.offer_pause(offer=draft, by=owner)
+    assert err.value.code == "offer_draft"
+    assert str(err.value) == "This offer is draft and cannot become paused."
+    with translation.override("zh-hans"), pytest.raises(Conflict) as err:
+        services.offer_pause(offer=draft, by=owner)
+    message = str(err.value)
+    assert "草稿" in message
+    assert "draft" not in message
