@@ -1,5 +1,6 @@
 -- wrk script: each request redeems a different voucher code through the API.
--- Usage: wrk ... -s benchmarks/redeem.lua URL -- CODES_FILE THREADS TOKEN STORE
+-- Usage: wrk ... -s benchmarks/redeem.lua URL -- CODES_FILE THREADS TOKEN STORE [PATH]
+-- (PATH: another endpoint given the same requests, e.g. /bench/api-floor/)
 local next_id = 0
 
 function setup(thread)
@@ -19,12 +20,13 @@ function init(args)
   end
   headers = {["Content-Type"] = "application/json", ["Authorization"] = "Token " .. args[3]}
   store = args[4]
+  path = args[5] or "/api/v1/redemptions/"
   n = 0
 end
 
 function request()
   n = n + 1
   local code = codes[n] or codes[1]  -- past the end: a 409 "already used", counted by wrk
-  return wrk.format("POST", "/api/v1/redemptions/", headers,
+  return wrk.format("POST", path, headers,
     string.format('{"code": "%s", "store": %s}', code, store))
 end

@@ -22,9 +22,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
 ]
 if settings.BENCHMARK_VIEWS:
-    from o2o.bench import ceiling
+    from o2o.bench import ApiFloor, ceiling
 
     urlpatterns.append(path("bench/ceiling/", ceiling, name="bench-ceiling"))
+    urlpatterns.append(path("bench/api-floor/", ApiFloor.as_view(), name="bench-api-floor"))
 if settings.DEBUG or settings.SERVE_MEDIA:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
     if not settings.DEBUG:
