@@ -3,7 +3,9 @@ pages), kept in the cache so a popular page is not rebuilt on every view.
 
 A fragment holds only what every visitor sees; the header, messages, the
 language form (with its CSRF token) and per-user buttons are rendered around
-it on each request. Keys carry version numbers:
+it on each request. One entry per URL, language and city holds the
+fragments with the version numbers they were built under, read in the same
+round trip as the current versions; a mismatch means rebuild:
 
 - the catalogue version changes whenever an offer, merchant, store, category,
   image or review changes (signals in `offers.signals`), and when an offer
@@ -37,50 +39,49 @@ def offer_version_key(offer_id: int) -> str:
     return f"pagecache:offer:{offer_id}"
 
 
-def _versions(keys: list[str]) -> list[int]:
-    found = cache.get_many(keys)
-    missing = [key for key in keys if key not in found]
-    if missing:
-        start = time.time_ns()
-        for key in missing:
-            cache.add(key, start, timeout=None)
-        found.update(cache.get_many(missing))
-    return [int(found.get(key, 0)) for key in keys]
+class Lookup:
+    """One request's look in the cache: the fragments if a current copy is
+    there, else what is needed to keep the ones about to be built."""
+
+    def __init__(self, key: str | None, versions: list[int], parts: dict[str, Any] | None):
+        self.key, self.versions, self.parts = key, versions, parts
+
+    def keep(self, parts: dict[str, Any]) -> None:
+        """Store freshly built fragments under the versions read before
+        building them: if anything changed meanwhile, they are already stale
+        and the next request rebuilds them."""
+        if self.key is None or not all(self.versions):
+            return
+        try:
+            cache.set(self.key, (self.versions, parts), settings.PAGE_CACHE_SECONDS)
+        except Exception:
+            logger.warning("page cache unavailable", exc_info=True)
 
 
-def fragment_key(request: HttpRequest, page: str, *, offer_id: int | None = None) -> str | None:
-    """The key of this request's fragment, or None when the cache is down."""
-    keys = [CATALOG] if offer_id is None else [CATALOG, offer_version_key(offer_id)]
-    try:
-        versions = _versions(keys)
-    except Exception:  # the cache is a shortcut, not a dependency
-        logger.warning("page cache unavailable", exc_info=True)
-        return None
+def lookup(request: HttpRequest, page: str, *, offer_id: int | None = None) -> Lookup:
+    """The versions and this request's fragments, in one round trip."""
     city = request.session.get("city", "") if hasattr(request, "session") else ""
     raw = (
         f"{request.scheme}://{request.get_host()}|{request.get_full_path()}|{get_language()}|{city}"
     )
-    digest = hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
-    return f"pagecache:{page}:{'.'.join(map(str, versions))}:{digest}"
-
-
-def get(key: str | None) -> dict[str, Any] | None:
-    if key is None:
-        return None
+    key = f"pagecache:{page}:{hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()}"
+    version_keys = [CATALOG] if offer_id is None else [CATALOG, offer_version_key(offer_id)]
     try:
-        return cache.get(key)  # type: ignore[no-any-return]
-    except Exception:
+        found = cache.get_many([*version_keys, key])
+        missing = [k for k in version_keys if k not in found]
+        if missing:  # first use, or evicted: start from the clock, never reused
+            start = time.time_ns()
+            for k in missing:
+                cache.add(k, start, timeout=None)
+            found.update(cache.get_many(missing))
+    except Exception:  # the cache is a shortcut, not a dependency
         logger.warning("page cache unavailable", exc_info=True)
-        return None
-
-
-def put(key: str | None, parts: dict[str, Any], *, timeout: int | None = None) -> None:
-    if key is None:
-        return
-    try:
-        cache.set(key, parts, timeout or settings.PAGE_CACHE_SECONDS)
-    except Exception:
-        logger.warning("page cache unavailable", exc_info=True)
+        return Lookup(None, [], None)
+    versions = [int(found.get(k, 0)) for k in version_keys]
+    entry = found.get(key)
+    if entry is not None and entry[0] == versions:
+        return Lookup(key, versions, entry[1])
+    return Lookup(key, versions, None)
 
 
 def _bump(key: str) -> None:

@@ -37,12 +37,12 @@ def _cached(
 ) -> dict[str, Any] | None:
     """The page's fragments from the cache, else built (and kept unless
     `build` marks them private or returns None)."""
-    key = pagecache.fragment_key(request, page, offer_id=offer_id)
-    parts = pagecache.get(key)
-    if parts is None:
-        parts = build()
-        if parts is not None and parts.pop("cacheable", True):
-            pagecache.put(key, parts)
+    found = pagecache.lookup(request, page, offer_id=offer_id)
+    if found.parts is not None:
+        return found.parts
+    parts = build()
+    if parts is not None and parts.pop("cacheable", True):
+        found.keep(parts)
     return parts
 
 
