@@ -3,9 +3,12 @@ pages), kept in the cache so a popular page is not rebuilt on every view.
 
 A fragment holds only what every visitor sees; the header, messages, the
 language form (with its CSRF token) and per-user buttons are rendered around
-it on each request. One entry per URL, language and city holds the
-fragments with the version numbers they were built under, read in the same
-round trip as the current versions; a mismatch means rebuild:
+it on each request. For anonymous visitors with no messages waiting, the
+whole page is kept too, with a slot for their own CSRF token.
+
+One entry per URL, language and city holds the fragments with the version
+numbers they were built under, read in the same round trip as the current
+versions; a mismatch means rebuild:
 
 - the catalogue version changes whenever an offer, merchant, store, category,
   image or review changes (signals in `offers.signals`), and when an offer
@@ -39,35 +42,58 @@ def offer_version_key(offer_id: int) -> str:
     return f"pagecache:offer:{offer_id}"
 
 
+# Where an anonymous visitor's own CSRF token goes in a cached whole page.
+CSRF_SLOT = "csrf-token-slot-3b1f9c"
+
+
 class Lookup:
-    """One request's look in the cache: the fragments if a current copy is
-    there, else what is needed to keep the ones about to be built."""
+    """One request's look in the cache: the fragments (and, for anonymous
+    visitors, the whole page) if a current copy is there, else what is
+    needed to keep the ones about to be built."""
 
-    def __init__(self, key: str | None, versions: list[int], parts: dict[str, Any] | None):
-        self.key, self.versions, self.parts = key, versions, parts
+    def __init__(
+        self,
+        key: str | None,
+        versions: list[int],
+        parts: dict[str, Any] | None,
+        html: str | None = None,
+    ) -> None:
+        self.key, self.versions, self.parts, self.html = key, versions, parts, html
 
-    def keep(self, parts: dict[str, Any]) -> None:
-        """Store freshly built fragments under the versions read before
-        building them: if anything changed meanwhile, they are already stale
-        and the next request rebuilds them."""
-        if self.key is None or not all(self.versions):
+    def _set(self, key: str, value: Any) -> None:
+        # Stored under the versions read before building: if anything changed
+        # meanwhile, the copy is already stale and the next request rebuilds.
+        if not all(self.versions):
             return
         try:
-            cache.set(self.key, (self.versions, parts), settings.PAGE_CACHE_SECONDS)
+            cache.set(key, (self.versions, value), settings.PAGE_CACHE_SECONDS)
         except Exception:
             logger.warning("page cache unavailable", exc_info=True)
 
+    def keep(self, parts: dict[str, Any]) -> None:
+        if self.key is not None:
+            self._set(self.key, parts)
 
-def lookup(request: HttpRequest, page: str, *, offer_id: int | None = None) -> Lookup:
-    """The versions and this request's fragments, in one round trip."""
+    def keep_page(self, html: str) -> None:
+        """An anonymous visitor's whole page, with CSRF_SLOT for the token."""
+        if self.key is not None:
+            self._set(self.key + ":anonymous", html)
+
+
+def lookup(
+    request: HttpRequest, page: str, *, offer_id: int | None = None, whole_page: bool = False
+) -> Lookup:
+    """The versions and this request's fragments (and whole page, when asked
+    for an anonymous visitor), in one round trip."""
     city = request.session.get("city", "") if hasattr(request, "session") else ""
     raw = (
         f"{request.scheme}://{request.get_host()}|{request.get_full_path()}|{get_language()}|{city}"
     )
     key = f"pagecache:{page}:{hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()}"
     version_keys = [CATALOG] if offer_id is None else [CATALOG, offer_version_key(offer_id)]
+    wanted = [*version_keys, key] + ([key + ":anonymous"] if whole_page else [])
     try:
-        found = cache.get_many([*version_keys, key])
+        found = cache.get_many(wanted)
         missing = [k for k in version_keys if k not in found]
         if missing:  # first use, or evicted: start from the clock, never reused
             start = time.time_ns()
@@ -78,10 +104,13 @@ def lookup(request: HttpRequest, page: str, *, offer_id: int | None = None) -> L
         logger.warning("page cache unavailable", exc_info=True)
         return Lookup(None, [], None)
     versions = [int(found.get(k, 0)) for k in version_keys]
-    entry = found.get(key)
-    if entry is not None and entry[0] == versions:
-        return Lookup(key, versions, entry[1])
-    return Lookup(key, versions, None)
+
+    def current(k: str) -> Any:
+        entry = found.get(k)
+        return entry[1] if entry is not None and entry[0] == versions else None
+
+    html = current(key + ":anonymous") if whole_page else None
+    return Lookup(key, versions, current(key), html)
 
 
 def _bump(key: str) -> None:

@@ -3,9 +3,11 @@
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -28,22 +30,39 @@ def current_city(request: HttpRequest) -> City | None:
     return city or default_city()
 
 
-def _cached(
+def _page(
     request: HttpRequest,
     page: str,
+    template: str,
     build: Callable[[], dict[str, Any] | None],
     *,
     offer_id: int | None = None,
-) -> dict[str, Any] | None:
-    """The page's fragments from the cache, else built (and kept unless
-    `build` marks them private or returns None)."""
-    found = pagecache.lookup(request, page, offer_id=offer_id)
-    if found.parts is not None:
-        return found.parts
-    parts = build()
-    if parts is not None and parts.pop("cacheable", True):
-        found.keep(parts)
-    return parts
+) -> HttpResponse | None:
+    """The page from cached fragments, built (and kept) when missing or
+    stale; None when `build` finds nothing to show.
+
+    An anonymous visitor with no messages waiting sees exactly what every
+    other one does, except the CSRF token: their whole page is kept too, and
+    served with their token put in its slot.
+    """
+    anonymous = not request.user.is_authenticated and not len(messages.get_messages(request))
+    found = pagecache.lookup(request, page, offer_id=offer_id, whole_page=anonymous)
+    if found.html is not None:
+        return HttpResponse(found.html.replace(pagecache.CSRF_SLOT, get_token(request)))
+    parts, cacheable = found.parts, True
+    if parts is None:
+        parts = build()
+        if parts is None:
+            return None
+        # Previews of deals not on sale, shown to their staff, stay private.
+        cacheable = parts.pop("cacheable", True)
+        if cacheable:
+            found.keep(parts)
+    if anonymous and cacheable:
+        html = render_to_string(template, {**parts, "csrf_token": pagecache.CSRF_SLOT}, request)
+        found.keep_page(html)
+        return HttpResponse(html.replace(pagecache.CSRF_SLOT, get_token(request)))
+    return render(request, template, parts)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -56,7 +75,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "body": render_to_string("offers/_home_body.html", context, request),
         }
 
-    return render(request, "offers/home.html", _cached(request, "home", build))
+    return _page(request, "home", "offers/home.html", build)  # type: ignore[return-value]
 
 
 def choose_city(request: HttpRequest, slug: str) -> HttpResponseRedirect:
@@ -100,7 +119,7 @@ def offer_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             "body": render_to_string("offers/_list_body.html", context, request),
         }
 
-    return render(request, "offers/list.html", _cached(request, "list", build))
+    return _page(request, "list", "offers/list.html", build)  # type: ignore[return-value]
 
 
 USER_ACTIONS = "<!--user-actions-->"
@@ -129,16 +148,15 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "body_top": top,
             "body_bottom": bottom,
             "can_favourite": offer.is_live,
-            # Previews of deals not on sale, shown to their staff, stay private.
             "cacheable": offer.merchant.is_approved
             and offer.status in (Offer.Status.LIVE, Offer.Status.ENDED),
         }
 
-    parts = _cached(request, "offer", build, offer_id=pk)
-    if parts is None:
+    response = _page(request, "offer", "offers/detail.html", build, offer_id=pk)
+    if response is None:
         raise Http404
     services.offer_record_view(offer_id=pk)
-    return render(request, "offers/detail.html", parts)
+    return response
 
 
 def merchant_page(request: HttpRequest, slug: str) -> HttpResponse:

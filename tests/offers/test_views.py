@@ -332,3 +332,50 @@ def test_pages_speak_simplified_chinese(client, offer):
     body = client.get("/").content.decode()
     assert "正在热卖" in body
     assert "搜索团购" in body
+
+
+def test_anonymous_visitors_share_a_cached_page_but_not_a_csrf_token(offer):
+    import re
+
+    from django.test import Client
+
+    def token(response):
+        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())[
+            1
+        ]
+
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    page = first.get("/")  # built, and kept whole
+    assert page.status_code == 200
+    cached = second.get("/")
+    assert offer.title in cached.content.decode()
+    assert pagecache_slot_absent(cached)
+    assert token(page) != token(cached)
+    # The token in the cached page is this visitor's own: the language form works.
+    switched = second.post(
+        reverse("set_language"),
+        {"language": "zh-hans", "next": "/", "csrfmiddlewaretoken": token(cached)},
+    )
+    assert switched.status_code == 302
+    assert "正在热卖" in second.get("/").content.decode()
+    # Someone else's token does not.
+    refused = first.post(
+        reverse("set_language"),
+        {"language": "zh-hans", "next": "/", "csrfmiddlewaretoken": "x" * 64},
+    )
+    assert refused.status_code == 403
+
+
+def pagecache_slot_absent(response):
+    from o2o import pagecache
+
+    return pagecache.CSRF_SLOT not in response.content.decode()
+
+
+def test_a_message_waiting_is_never_hidden_by_a_cached_page(client, offer):
+    client.get("/")
+    client.get("/")  # the anonymous home page is cached whole by now
+    client.force_login(UserFactory())
+    response = client.post(reverse("accounts:logout"), follow=True)
+    assert "You are logged out." in response.content.decode()
+    assert "You are logged out." not in client.get("/").content.decode()  # shown once
