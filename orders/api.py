@@ -85,9 +85,6 @@ class OrderListCreateApi(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Order]:
         return selectors.orders_for_user(self.request.user).prefetch_related("vouchers__offer")  # type: ignore[arg-type]
 
-    @extend_schema(
-        request=OrderCreateInput, responses={201: OrderOutput}, operation_id="orders_create"
-    )
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # A flash deal's late buyers are refused before authentication, the
         # costliest step left for a request that can only be refused: whether
@@ -98,6 +95,9 @@ class OrderListCreateApi(generics.ListAPIView):
                 raise Conflict("sold_out", services.SOLD_OUT)
         super().initial(request, *args, **kwargs)
 
+    @extend_schema(
+        request=OrderCreateInput, responses={201: OrderOutput}, operation_id="orders_create"
+    )
     def post(self, request: Request) -> Response:
         # Parsing is the service's job too: a bad quantity gets `invalid_quantity`.
         body = request.data if isinstance(request.data, Mapping) else {}
