@@ -237,14 +237,6 @@ def order_mark_paid(*, order_id: int, amount: Decimal, currency: str) -> Order:
     return order
 
 
-def _complete_order_if_done(order_id: int) -> None:
-    """An order is completed when none of its vouchers can be used any more."""
-    if not Voucher.objects.filter(order_id=order_id, status=Voucher.Status.ISSUED).exists():
-        Order.objects.filter(pk=order_id, status=Order.Status.PAID).update(
-            status=Order.Status.COMPLETED, updated_at=timezone.now()
-        )
-
-
 def _lock_voucher_by_code(raw_code: str) -> Voucher:
     code = normalize_code(raw_code)
     if code is None:
@@ -410,7 +402,7 @@ def voucher_refund(
     refund_request(
         order=order, voucher=voucher, amount=voucher.value, reason=reason, reference=reference
     )
-    _complete_order_if_done(order.pk)
+    _complete_orders_without_usable_vouchers([order.pk], now)
     return voucher
 
 
@@ -527,6 +519,7 @@ def _expire_in_sql(*, now: datetime, batch_size: int, deadline: float | None) ->
 
 
 def _complete_orders_without_usable_vouchers(order_ids: Iterable[int], now: datetime) -> None:
+    """A paid order is completed when none of its vouchers can be used any more."""
     Order.objects.filter(pk__in=order_ids, status=Order.Status.PAID).exclude(
         vouchers__status=Voucher.Status.ISSUED
     ).update(status=Order.Status.COMPLETED, updated_at=now)
