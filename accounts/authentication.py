@@ -8,7 +8,6 @@ password changed), so a revoked token stops working at once.
 """
 
 import hashlib
-import logging
 from typing import Any
 
 from django.core.cache import cache
@@ -18,7 +17,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
-logger = logging.getLogger(__name__)
+from o2o.cache import softly
 
 SECONDS = 60
 
@@ -29,17 +28,10 @@ def _key(token_key: str) -> str:
 
 class CachedTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
-        try:
-            user = cache.get(_key(key))
-        except Exception:  # no cache: read the rows, as DRF does
-            logger.warning("token cache unavailable", exc_info=True)
-            return super().authenticate_credentials(key)
-        if user is None:
+        user = softly(cache.get, _key(key))
+        if user is None:  # not cached, or no cache: read the rows, as DRF does
             user, token = super().authenticate_credentials(key)
-            try:
-                cache.set(_key(key), user, SECONDS)
-            except Exception:
-                logger.warning("token cache unavailable", exc_info=True)
+            softly(cache.set, _key(key), user, SECONDS)
             return user, token
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
@@ -47,10 +39,7 @@ class CachedTokenAuthentication(TokenAuthentication):
 
 
 def forget(token_key: str) -> None:
-    try:
-        cache.delete(_key(token_key))
-    except Exception:  # the entry expires within SECONDS anyway
-        logger.warning("token cache entry not dropped", exc_info=True)
+    softly(cache.delete, _key(token_key))  # without a cache it expires within SECONDS
 
 
 def _token_deleted(sender: Any, instance: Token, **kwargs: Any) -> None:

@@ -1,4 +1,9 @@
-"""Django's Redis cache, keeping one redis-py client per connection pool.
+"""The cache as this project uses it: a shortcut, never a dependency.
+
+`softly` runs a cache call and, if the cache is down, logs and carries on
+with a default, so pages, orders and the API work (more slowly) without it.
+
+Django's Redis cache, below, keeps one redis-py client per connection pool.
 
 Django's RedisCacheClient builds a new redis.Redis object for every cache
 call, and redis-py fills a table of ~170 response callbacks each time: about
@@ -6,9 +11,26 @@ a tenth of a millisecond per call, several times per request on the hot
 pages. A redis.Redis object is safe to share between threads, so we keep one.
 """
 
-from typing import Any
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def softly(operation: Callable[..., T], *args: Any, default: Any = None, **kwargs: Any) -> T:
+    """`operation(*args, **kwargs)`, or `default` (logged) if the cache fails."""
+    try:
+        return operation(*args, **kwargs)
+    except Exception:
+        logger.warning(
+            "cache unavailable: %s", getattr(operation, "__name__", operation), exc_info=True
+        )
+        return default  # type: ignore[no-any-return]
 
 
 class _ReusingClient(RedisCacheClient):

@@ -33,6 +33,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import get_language
 
+from o2o.cache import softly
+
 logger = logging.getLogger(__name__)
 
 CATALOG = "pagecache:catalog"
@@ -63,12 +65,8 @@ class Lookup:
     def _set(self, key: str, value: Any) -> None:
         # Stored under the versions read before building: if anything changed
         # meanwhile, the copy is already stale and the next request rebuilds.
-        if not all(self.versions):
-            return
-        try:
-            cache.set(key, (self.versions, value), settings.PAGE_CACHE_SECONDS)
-        except Exception:
-            logger.warning("page cache unavailable", exc_info=True)
+        if all(self.versions):
+            softly(cache.set, key, (self.versions, value), settings.PAGE_CACHE_SECONDS)
 
     def keep(self, parts: dict[str, Any]) -> None:
         if self.key is not None:

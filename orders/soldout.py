@@ -7,12 +7,10 @@ is dropped as soon as stock comes back (a cancelled order, an edited stock).
 Without a cache every request simply goes to the database.
 """
 
-import logging
-
 from django.core.cache import cache
 from django.db import transaction
 
-logger = logging.getLogger(__name__)
+from o2o.cache import softly
 
 SECONDS = 5
 
@@ -22,28 +20,15 @@ def _key(offer_id: int) -> str:
 
 
 def known(offer_id: int) -> bool:
-    try:
-        return bool(cache.get(_key(offer_id)))
-    except Exception:
-        logger.warning("sold-out hint unavailable", exc_info=True)
-        return False
+    return bool(softly(cache.get, _key(offer_id)))
 
 
 def remember(offer_id: int) -> None:
-    try:
-        cache.set(_key(offer_id), 1, SECONDS)
-    except Exception:
-        logger.warning("sold-out hint not kept", exc_info=True)
+    softly(cache.set, _key(offer_id), 1, SECONDS)
 
 
 def forget(offer_id: int) -> None:
-    """Stock came back: drop the hint now and again once it is committed."""
-
-    def drop() -> None:
-        try:
-            cache.delete(_key(offer_id))
-        except Exception:  # it expires within SECONDS anyway
-            logger.warning("sold-out hint not dropped", exc_info=True)
-
-    drop()
-    transaction.on_commit(drop)
+    """Stock came back: drop the hint now and again once it is committed.
+    (If the cache is down, the hint expires within SECONDS anyway.)"""
+    softly(cache.delete, _key(offer_id))
+    transaction.on_commit(lambda: softly(cache.delete, _key(offer_id)))
