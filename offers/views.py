@@ -37,9 +37,9 @@ def _page(
     build: Callable[[], dict[str, Any] | None],
     *,
     offer_id: int | None = None,
-) -> HttpResponse | None:
+) -> HttpResponse:
     """The page from cached fragments, built (and kept) when missing or
-    stale; None when `build` finds nothing to show.
+    stale; 404 when `build` finds nothing to show.
 
     An anonymous visitor with no messages waiting sees exactly what every
     other one does, except the CSRF token: their whole page is kept too, and
@@ -53,7 +53,7 @@ def _page(
     if parts is None:
         parts = build()
         if parts is None:
-            return None
+            raise Http404
         # Previews of deals not on sale, shown to their staff, stay private.
         cacheable = parts.pop("cacheable", True)
         if cacheable:
@@ -75,7 +75,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "body": render_to_string("offers/_home_body.html", context, request),
         }
 
-    return _page(request, "home", "offers/home.html", build)  # type: ignore[return-value]
+    return _page(request, "home", "offers/home.html", build)
 
 
 def choose_city(request: HttpRequest, slug: str) -> HttpResponseRedirect:
@@ -119,7 +119,7 @@ def offer_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             "body": render_to_string("offers/_list_body.html", context, request),
         }
 
-    return _page(request, "list", "offers/list.html", build)  # type: ignore[return-value]
+    return _page(request, "list", "offers/list.html", build)
 
 
 USER_ACTIONS = "<!--user-actions-->"
@@ -153,8 +153,6 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         }
 
     response = _page(request, "offer", "offers/detail.html", build, offer_id=pk)
-    if response is None:
-        raise Http404
     services.offer_record_view(offer_id=pk)
     return response
 
