@@ -46,7 +46,7 @@ class Worker:
             "CELERY_VISIBILITY_TIMEOUT": "3",
             # Small batches, shared by the worker's two processes, so a kill
             # lands mid-way and the helpers really run side by side.
-            "EXPIRY_BATCH_SIZE": "250",
+            "EXPIRY_BATCH_SIZE": "50",
             "EXPIRY_WORKERS": "2",
             "EMAIL_BACKEND": "tests.flaky_mail.FlakyBackend",
             "EMAIL_FILE_PATH": str(self.mail),
@@ -100,12 +100,12 @@ class Worker:
     def send(self, name: str, *args: object, queue: str = "default") -> None:
         self.sender.send_task(name, args=list(args), queue=f"{self.prefix}{queue}")
 
-    def wait_for(self, condition, *, what: str, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
+    def wait_for(self, condition, *, what: str, timeout: float = 60, poll: float = 0.2) -> None:  # type: ignore[no-untyped-def]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if condition():
                 return
-            time.sleep(0.2)
+            time.sleep(poll)
         raise AssertionError(f"timed out waiting for {what}\n{self.log.read_text()[-3000:]}")
 
 
@@ -166,6 +166,7 @@ def test_a_worker_killed_mid_batch_leaves_every_voucher_expired_or_refunded_once
     worker.wait_for(
         lambda: Voucher.objects.filter(pk__in=everything).exclude(status="issued").exists(),
         what="the first batch",
+        poll=0.01,  # kill as soon as it lands, long before the last of 60 batches
     )
     worker.kill()
     left = Voucher.objects.filter(pk__in=everything, status="issued").count()
