@@ -57,13 +57,13 @@ run offer-page "http://127.0.0.1:$PORT/deals/$OFFER_ID/"
 $BIN/python benchmarks/wrk_summary.py --compare var/bench-ceiling.txt var/bench-offer-list.txt var/bench-offer-page.txt
 
 echo "redemption (POST /api/v1/redemptions/, a new code each time):"
+tail -n 5000 var/bench-codes.txt > var/bench-codes-warm.txt  # the warm-up's own codes
+head -n 55000 var/bench-codes.txt > var/bench-codes-run.txt
 # For reference, the same requests to a DRF view that does nothing: the cost
 # of the framework and the token alone.
 wrk -t2 -c32 -d"$DURATION" --latency -s benchmarks/redeem.lua "http://127.0.0.1:$PORT" \
   -- var/bench-codes-warm.txt 2 "$CASHIER_TOKEN" "$STORE_ID" /bench/api-floor/ > var/bench-api-floor.txt
 $BIN/python benchmarks/wrk_summary.py api-floor var/bench-api-floor.txt
-tail -n 5000 var/bench-codes.txt > var/bench-codes-warm.txt  # the warm-up's own codes
-head -n 55000 var/bench-codes.txt > var/bench-codes-run.txt
 wrk -t2 -c32 -d3s -s benchmarks/redeem.lua "http://127.0.0.1:$PORT" \
   -- var/bench-codes-warm.txt 2 "$CASHIER_TOKEN" "$STORE_ID" > /dev/null
 wrk -t2 -c32 -d"$DURATION" --latency -s benchmarks/redeem.lua "http://127.0.0.1:$PORT" \

@@ -161,6 +161,28 @@ def merchant_reinstate(*, merchant: Merchant, by: User) -> Merchant:
     return _merchant_transition(merchant=merchant, to=Merchant.Status.APPROVED, by=by)
 
 
+NOT_YOUR_MERCHANT = ("not_your_merchant", _("This belongs to another merchant."))
+
+
+def require_staff(
+    *,
+    is_member: bool,
+    store_is_merchants: bool = True,
+    limited_to_stores: bool = False,
+    works_at_store: bool = True,
+) -> None:
+    """The staff rule, on facts already read: PermissionDenied with a stable code.
+
+    A member works at every store of the merchant unless assigned to some.
+    """
+    if not is_member:
+        raise PermissionDenied(*NOT_YOUR_MERCHANT)
+    if not store_is_merchants:
+        raise PermissionDenied("not_your_store", _("This store belongs to another merchant."))
+    if limited_to_stores and not works_at_store:
+        raise PermissionDenied("not_your_store", _("You are not staff at this store."))
+
+
 def staff_membership(
     user: User,
     merchant: Merchant,
@@ -184,15 +206,17 @@ def staff_membership(
             )
         membership = memberships.first()
     if membership is None:
-        raise PermissionDenied("not_your_merchant", _("This belongs to another merchant."))
+        raise PermissionDenied(*NOT_YOUR_MERCHANT)
     if manage and not membership.can_manage:
         raise PermissionDenied(
             "role_not_allowed",
             _("Your role (%(role)s) cannot do this.") % {"role": membership.role},
         )
     if store is not None:
-        if store.merchant_id != merchant.pk:
-            raise PermissionDenied("not_your_store", _("This store belongs to another merchant."))
-        if membership.limited and not membership.works_here:  # type: ignore[attr-defined]
-            raise PermissionDenied("not_your_store", _("You are not staff at this store."))
+        require_staff(
+            is_member=True,
+            store_is_merchants=store.merchant_id == merchant.pk,
+            limited_to_stores=membership.limited,  # type: ignore[attr-defined]
+            works_at_store=membership.works_here,  # type: ignore[attr-defined]
+        )
     return membership

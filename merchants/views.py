@@ -263,14 +263,14 @@ def redeem(request: HttpRequest) -> HttpResponse:
         store = form.cleaned_data["store"]
         request.session[SESSION_STORE] = store.pk
         try:
-            check_redeem_allowed(request, store)
+            check_redeem_allowed(request, store.pk)
             redemption = order_services.voucher_redeem(
                 code=form.cleaned_data["code"],
-                store=store,
+                store_id=store.pk,
                 by=request.user,  # type: ignore[arg-type]
             )
         except DomainError as err:
-            record_redeem_failure(request, store, err.code)
+            record_redeem_failure(request, store.pk, err.code)
             result = {"ok": False, "code": err.code, "message": str(err)}
             status = err.status
         else:

@@ -1,5 +1,6 @@
 """Sending notifications: one inbox row per key, e-mailed at most once."""
 
+import functools
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -7,7 +8,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -55,6 +56,51 @@ def notify(
                 Notification.objects.filter(pk=notification.pk).update(emailed_at=None)
                 raise
     return notification
+
+
+# The consumer's inbox entry for a voucher use, written by the redemption's
+# own statement: for the row of a CTE named `redeemed` (id, consumer_id,
+# store_name, offer_title) and the parameters `redeemed_notice_params` gives,
+# plus now. The names go into the translated texts' slots as
+# redeemed_notice() puts them.
+REDEEMED_NOTICE_INSERT = """
+INSERT INTO notifications_notification (user_id, kind, key, title, body, url, created_at)
+SELECT d.consumer_id, %(notice_kind)s::text, %(notice_kind)s::text || ':' || d.id,
+       replace(%(notice_title)s::text, '%%(store)s', d.store_name),
+       replace(%(notice_body)s::text, '%%(offer)s', d.offer_title),
+       %(notice_url)s, %(now)s
+FROM redeemed d
+"""
+
+
+@functools.cache
+def _redeemed_notice_texts() -> dict[str, str]:
+    # In the site's language, as a task would write it: not the cashier's.
+    with translation.override(settings.LANGUAGE_CODE):
+        return {
+            "kind": "voucher_redeemed",
+            "title": _("Voucher used at %(store)s"),
+            "body": _("How was %(offer)s? Write a review to help others choose."),
+            "url": reverse("orders:vouchers"),
+        }
+
+
+def redeemed_notice_params() -> dict[str, str]:
+    return {f"notice_{name}": text for name, text in _redeemed_notice_texts().items()}
+
+
+def redeemed_notice(*, store_name: str, offer_title: str) -> dict[str, str]:
+    """What a consumer is told when a cashier uses their voucher."""
+    texts = _redeemed_notice_texts()
+    return {
+        **texts,
+        "title": texts["title"] % {"store": store_name},
+        "body": texts["body"] % {"offer": offer_title},
+    }
+
+
+def notify_redeemed(*, redemption_id: int, user: User, notice: dict[str, str]) -> Notification:
+    return notify(user=user, key=f"{notice['kind']}:{redemption_id}", email=False, **notice)
 
 
 def notification_mark_read(*, user: User, notification_id: int | None = None) -> int:

@@ -37,30 +37,6 @@ def notify_order_paid(order_id: int) -> None:
 
 
 @shared_task(**RETRY)
-def notify_redeemed(redemption_id: int) -> None:
-    from orders.models import Redemption
-
-    redemption = (
-        Redemption.objects.select_related("voucher__offer", "voucher__user", "store")
-        .filter(pk=redemption_id)
-        .first()
-    )
-    if redemption is None:
-        return
-    voucher = redemption.voucher
-    notify(
-        user=voucher.user,
-        kind="voucher_redeemed",
-        key=f"voucher_redeemed:{redemption.pk}",
-        title=_("Voucher used at %(store)s") % {"store": redemption.store.name},
-        body=_("How was %(offer)s? Write a review to help others choose.")
-        % {"offer": voucher.offer.title},
-        url=reverse("orders:vouchers"),
-        email=False,
-    )
-
-
-@shared_task(**RETRY)
 def notify_refunded(refund_id: int) -> None:
     from payments.models import Refund
 

@@ -10,6 +10,9 @@ from o2o import health
 urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # The API before the catch-all "" includes: a cashier's app calls it all
+    # day, and resolving walks the patterns in order.
+    path("api/", include("o2o.api_urls")),
     path("", include("offers.urls")),
     path("accounts/", include("accounts.urls")),
     path("", include("orders.urls")),
@@ -17,15 +20,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("merchant/", include("merchants.urls")),
     path("moderation/", include("merchants.moderation_urls")),
     path("notifications/", include("notifications.urls")),
-    path("api/", include("o2o.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
 if settings.BENCHMARK_VIEWS:
     from o2o.bench import ApiFloor, ceiling
 
-    urlpatterns.append(path("bench/ceiling/", ceiling, name="bench-ceiling"))
-    urlpatterns.append(path("bench/api-floor/", ApiFloor.as_view(), name="bench-api-floor"))
+    urlpatterns[:0] = [  # first, so that the ceiling is as cheap as it can be
+        path("bench/ceiling/", ceiling, name="bench-ceiling"),
+        path("bench/api-floor/", ApiFloor.as_view(), name="bench-api-floor"),
+    ]
 if settings.DEBUG or settings.SERVE_MEDIA:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
     if not settings.DEBUG:

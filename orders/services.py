@@ -3,22 +3,31 @@
 Locks are always taken in the same order: user, offer, order, voucher.
 """
 
+import functools
 import logging
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, F, Q, Sum, Value, When
+from django.db.models import Case, F, Field, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from merchants.models import Store
-from merchants.services import staff_membership
-from o2o import pagecache
+from merchants.services import require_staff, staff_membership
+from notifications.services import (
+    REDEEMED_NOTICE_INSERT,
+    notify_redeemed,
+    redeemed_notice,
+    redeemed_notice_params,
+)
+from o2o import pagecache, rawsql
 from o2o.errors import Conflict, DomainError, NotFound, PermissionDenied
 from o2o.models import check_transition
 from o2o.tasks import enqueue
@@ -237,41 +246,105 @@ def order_mark_paid(*, order_id: int, amount: Decimal, currency: str) -> Order:
     return order
 
 
-def _lock_voucher_by_code(raw_code: str) -> Voucher:
-    code = normalize_code(raw_code)
-    if code is None:
-        raise RedemptionRefused(
-            "malformed_code",
-            _("That is not a valid voucher code. Check it and try again."),
+# Every fact the redemption rules need, read with the voucher row locked:
+# the voucher, its order and deal, the store, and whether `user` is staff
+# there. Portable SQL: PostgreSQL runs it inside REDEEM_SQL below (which
+# locks the row), other databases on its own.
+REDEEM_FACTS_SQL = """
+SELECT v.id, v.code, v.status, v.uses_left, v.uses_allowed, v.value, v.currency,
+       v.expires_at, v.order_id, v.offer_id, v.user_id,
+       o.status AS order_status, o.commission_rate, f.merchant_id, f.title AS offer_title,
+       s.merchant_id AS store_merchant_id, s.name AS store_name,
+       m.id IS NOT NULL AS is_member,
+       EXISTS (SELECT 1 FROM merchants_membership_stores a
+               WHERE a.membership_id = m.id) AS limited_to_stores,
+       EXISTS (SELECT 1 FROM merchants_membership_stores a
+               WHERE a.membership_id = m.id AND a.store_id = s.id) AS works_at_store,
+       EXISTS (SELECT 1 FROM offers_offer_stores fs
+               WHERE fs.offer_id = f.id AND fs.store_id = s.id) AS sold_at_store
+FROM orders_voucher v
+JOIN orders_order o ON o.id = v.order_id
+JOIN offers_offer f ON f.id = v.offer_id
+LEFT JOIN merchants_store s ON s.id = %(store)s
+LEFT JOIN merchants_membership m ON m.merchant_id = f.merchant_id AND m.user_id = %(user)s
+WHERE v.code = %(code)s
+"""
+VOUCHER_FACTS = (
+    "id", "code", "status", "uses_left", "uses_allowed", "value", "currency",
+    "expires_at", "order_id", "offer_id", "user_id",
+)  # fmt: skip
+
+
+@functools.cache
+def _facts_fields() -> tuple[Field | None, ...]:
+    voucher = [cast(Field, Voucher._meta.get_field(name)) for name in VOUCHER_FACTS]
+    commission_rate = cast(Field, Order._meta.get_field("commission_rate"))
+    return (*voucher, None, commission_rate)  # the rest as they come
+
+
+@dataclass(frozen=True)
+class _RedeemFacts:
+    voucher: Voucher  # as read, before this use
+    order_status: str
+    commission_rate: Decimal | None
+    merchant_id: int
+    offer_title: str
+    store_merchant_id: int | None  # None: no such store
+    store_name: str
+    is_member: bool
+    limited_to_stores: bool
+    works_at_store: bool
+    sold_at_store: bool
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> "_RedeemFacts":
+        n = len(VOUCHER_FACTS)
+        voucher = rawsql.instance(Voucher, dict(zip(VOUCHER_FACTS, row[:n], strict=True)))
+        order_status, rate, merchant_id, title, store_merchant_id, store_name = row[n : n + 6]
+        member, limited, works_here, sold_here = (bool(flag) for flag in row[n + 6 : n + 10])
+        return cls(
+            voucher=voucher,
+            order_status=order_status,
+            commission_rate=rate,
+            merchant_id=merchant_id,
+            offer_title=title,
+            store_merchant_id=store_merchant_id,
+            store_name=store_name,
+            is_member=member,
+            limited_to_stores=limited,
+            works_at_store=works_here,
+            sold_at_store=sold_here,
         )
-    voucher = (
-        Voucher.objects.select_for_update(of=("self",))
-        .select_related("offer__merchant", "order")
-        .filter(code=code)
-        .first()
-    )
-    if voucher is None:
-        raise RedemptionRefused("unknown_code", _("No voucher has this code."), status=404)
-    return voucher
 
 
-@transaction.atomic
-def voucher_redeem(*, code: str, store: Store, by: User) -> Redemption:
-    """Consume one use of a voucher at a store, by a member of its merchant's staff."""
-    voucher = _lock_voucher_by_code(code)
-    offer = voucher.offer
-    staff_membership(
-        by, offer.merchant, store=store if store.merchant_id == offer.merchant_id else None
+FACTS_COLUMNS = len(VOUCHER_FACTS) + 10
+
+
+def _require_store(store_id: int) -> None:
+    if not Store.objects.filter(pk=store_id).exists():
+        raise NotFound("store_not_found", _("No store has this id."))
+
+
+def _check_redeemable(facts: _RedeemFacts, *, store_id: int, now: datetime) -> None:
+    """The redemption rules, in the order a cashier should hear them."""
+    if facts.store_merchant_id is None:
+        _require_store(store_id)  # raises: it is gone
+    store_is_merchants = facts.store_merchant_id == facts.merchant_id
+    require_staff(
+        is_member=facts.is_member,
+        # A store of another merchant is the voucher's problem (409), not the cashier's.
+        limited_to_stores=store_is_merchants and facts.limited_to_stores,
+        works_at_store=facts.works_at_store,
     )
-    if store.merchant_id != offer.merchant_id or not offer.stores.filter(pk=store.pk).exists():
+    if not (store_is_merchants and facts.sold_at_store):
         raise RedemptionRefused(
             "not_usable_at_store",
-            _("This voucher cannot be used at %(store)s.") % {"store": store.name},
+            _("This voucher cannot be used at %(store)s.") % {"store": facts.store_name},
             status=409,
         )
-    now = timezone.now()
+    voucher = facts.voucher
     if voucher.status == Voucher.Status.REDEEMED:
-        last = voucher.redemptions.filter(undone_at__isnull=True).select_related("store").first()
+        last = voucher.redemptions.filter(undone_at__isnull=True).first()
         when = timezone.localtime(last.created_at).strftime("%Y-%m-%d %H:%M") if last else ""
         raise RedemptionRefused(
             "already_redeemed",
@@ -282,10 +355,81 @@ def voucher_redeem(*, code: str, store: Store, by: User) -> Redemption:
         raise RedemptionRefused("voucher_refunded", _("This voucher was refunded."), status=409)
     if voucher.status == Voucher.Status.EXPIRED or voucher.expires_at <= now:
         raise RedemptionRefused("voucher_expired", _("This voucher has expired."), status=409)
+    if voucher.uses_left < 1:  # an issued voucher always has a use left (check constraint)
+        raise RedemptionRefused("already_redeemed", _("This voucher was already used."), status=409)
 
-    # The row lock already serialises cashiers; the conditional UPDATE is the
-    # belt to those braces (and the only guard on databases without locks).
-    # The last use also marks the voucher redeemed, in the same statement.
+
+@transaction.atomic
+def voucher_redeem(*, code: str, store_id: int, by: User) -> Redemption:
+    """Consume one use of a voucher at a store, by a member of its merchant's staff.
+
+    The writes: the use, the redemption, the merchant's earning, the order's
+    history (and completion, after its last usable voucher), and the
+    consumer's inbox entry. On PostgreSQL one statement reads the facts
+    under a row lock and makes the writes if the voucher has a use left;
+    the rules below then judge the facts as read, and a refusal rolls the
+    writes back with the transaction. Elsewhere: read, judge, then write.
+    """
+    normalized = normalize_code(code)
+    if normalized is None:
+        _require_store(store_id)
+        raise RedemptionRefused(
+            "malformed_code",
+            _("That is not a valid voucher code. Check it and try again."),
+        )
+    now = timezone.now()
+    params = {"code": normalized, "store": store_id, "user": by.pk}
+    in_one_statement = connection.vendor == "postgresql"
+    if in_one_statement:
+        row = rawsql.fetch_one(REDEEM_SQL, {**params, **_redeem_params(by, now)}, _facts_fields())
+    else:
+        row = rawsql.fetch_one(REDEEM_FACTS_SQL, params, _facts_fields())
+    if row is None:
+        _require_store(store_id)
+        raise RedemptionRefused("unknown_code", _("No voucher has this code."), status=404)
+    facts = _RedeemFacts.from_row(row)
+    _check_redeemable(facts, store_id=store_id, now=now)
+
+    voucher = facts.voucher
+    use_number = voucher.uses_allowed - voucher.uses_left + 1
+    legs = ledger.redemption_legs(
+        voucher, use_number=use_number, commission_rate=facts.commission_rate
+    )
+    # What the writes made of the locked row: nobody else can touch it.
+    voucher.uses_left -= 1
+    if voucher.uses_left == 0:
+        voucher.status = Voucher.Status.REDEEMED
+        voucher.redeemed_at = now
+    voucher.offer = rawsql.instance(
+        Offer,
+        {"id": voucher.offer_id, "merchant_id": facts.merchant_id, "title": facts.offer_title},
+    )
+    redemption = Redemption(voucher=voucher, store_id=store_id, by=by, created_at=now)
+    if in_one_statement:
+        redemption_id, accounts, amounts = row[FACTS_COLUMNS:]
+        booked = dict(zip(accounts or (), amounts or (), strict=True))
+        if redemption_id is None or booked != dict(legs):
+            # The statement and the rules disagree: book nothing.
+            logger.error("redemption statement wrote %s, expected %s", booked, legs)
+            raise Conflict("redemption_failed", _("The voucher could not be used. Try again."))
+        redemption.pk = redemption_id
+    else:
+        _redemption_writes(redemption, facts=facts, use_number=use_number, now=now)
+    redemption._state.adding = False
+    return redemption
+
+
+def _redeem_params(by: User, now: datetime) -> dict[str, Any]:
+    return {"now": now, "by": by.pk, **redeemed_notice_params()}
+
+
+def _redemption_writes(
+    redemption: Redemption, *, facts: _RedeemFacts, use_number: int, now: datetime
+) -> None:
+    voucher = redemption.voucher
+    # SQLite takes its write lock when the transaction starts, so nobody
+    # changed the voucher since it was read; the conditional UPDATE is the
+    # belt to those braces.
     last_use = Q(uses_left=1)
     used = Voucher.objects.filter(
         pk=voucher.pk, status=Voucher.Status.ISSUED, uses_left__gt=0
@@ -297,21 +441,81 @@ def voucher_redeem(*, code: str, store: Store, by: User) -> Redemption:
     )
     if not used:
         raise RedemptionRefused("already_redeemed", _("This voucher was already used."), status=409)
-    voucher.uses_left -= 1  # what the UPDATE wrote: nobody else can touch the locked row
+    Redemption.objects.bulk_create([redemption])
+    ledger.book_redemption(redemption, use_number=use_number)
+    _event(voucher.order, "redeemed", by=redemption.by, note=_redemption_note(redemption))
     if voucher.uses_left == 0:
-        voucher.status = Voucher.Status.REDEEMED
-        voucher.redeemed_at = now
-    redemption = Redemption.objects.create(voucher=voucher, store=store, by=by)
-    redemption.voucher = voucher
-    ledger.book_redemption(redemption, use_number=voucher.uses_allowed - voucher.uses_left)
-    _event(voucher.order, "redeemed", by=by, note=f"voucher {voucher.pk} at store {store.pk}")
-    if voucher.status == Voucher.Status.REDEEMED:
         _complete_orders_without_usable_vouchers([voucher.order_id], now)
+    notice = redeemed_notice(store_name=facts.store_name, offer_title=facts.offer_title)
+    notify_redeemed(redemption_id=redemption.pk, user=voucher.user, notice=notice)
 
-    from notifications.tasks import notify_redeemed
 
-    enqueue(notify_redeemed, redemption.pk)
-    return redemption
+def _redemption_note(redemption: Redemption) -> str:
+    return f"voucher {redemption.voucher_id} at store {redemption.store_id}"
+
+
+# The redemption in one statement (PostgreSQL): the facts, read with the
+# voucher locked, then the same writes as _redemption_writes if the voucher
+# has a use left and the store exists (what the writes need to succeed; the
+# other rules are judged in Python, whose refusal rolls the writes back).
+# Returns the facts, the redemption's id and the legs booked (NULLs if
+# nothing was written). Sub-statements share the statement's snapshot, so
+# the order is completed when this use is the voucher's last and no *other*
+# voucher of the order is still usable.
+REDEEM_SQL = "".join(
+    (
+        "WITH fa AS (",
+        REDEEM_FACTS_SQL,
+        """    FOR UPDATE OF v
+), used AS (
+    UPDATE orders_voucher v
+    SET uses_left = v.uses_left - 1,
+        status = CASE WHEN v.uses_left = 1 THEN 'redeemed' ELSE v.status END,
+        redeemed_at = CASE WHEN v.uses_left = 1 THEN %(now)s ELSE v.redeemed_at END,
+        updated_at = %(now)s
+    FROM fa
+    WHERE v.id = fa.id AND v.status = 'issued' AND v.uses_left > 0
+      AND fa.store_merchant_id IS NOT NULL  -- the rest of the rules: in Python
+    RETURNING v.id, v.order_id, v.uses_left
+), redemption AS (
+    INSERT INTO orders_redemption (voucher_id, store_id, by_id, created_at)
+    SELECT id, %(store)s, %(by)s, %(now)s FROM used
+    RETURNING id
+), earning AS (
+    SELECT gen_random_uuid() AS transfer, u.amount,
+           ROUND(u.amount * COALESCE(fa.commission_rate, 0), 2) AS commission,
+           fa.currency, fa.merchant_id, fa.order_id, fa.id AS voucher_id,
+           'redemption:' || r.id AS source, %(now)s AS created_at
+    FROM redemption r, fa, LATERAL (SELECT """,
+        ledger.USE_VALUE_SQL.format(
+            n="fa.uses_allowed - fa.uses_left + 1", allowed="fa.uses_allowed", value="fa.value"
+        ),
+        """ AS amount) u
+), booked AS (""",
+        ledger.EARNING_LEGS_INSERT,
+        """    RETURNING account, amount
+), event AS (
+    INSERT INTO orders_orderevent (order_id, kind, from_status, to_status, note, by_id, created_at)
+    SELECT fa.order_id, 'redeemed', fa.order_status, fa.order_status,
+           'voucher ' || fa.id || ' at store ' || %(store)s, %(by)s, %(now)s
+    FROM used, fa
+), completed AS (
+    UPDATE orders_order o SET status = 'completed', updated_at = %(now)s
+    FROM used u
+    WHERE o.id = u.order_id AND u.uses_left = 0 AND o.status = 'paid'
+      AND NOT EXISTS (SELECT 1 FROM orders_voucher v
+                      WHERE v.order_id = o.id AND v.status = 'issued' AND v.id <> u.id)
+), redeemed AS (
+    SELECT r.id, fa.user_id AS consumer_id, fa.store_name, fa.offer_title FROM redemption r, fa
+), notified AS (""",
+        REDEEMED_NOTICE_INSERT,
+        """)
+SELECT fa.*, (SELECT id FROM redemption),
+       (SELECT array_agg(account) FROM booked), (SELECT array_agg(amount) FROM booked)
+FROM fa
+""",
+    )
+)
 
 
 @transaction.atomic
@@ -473,10 +677,10 @@ WITH batch AS (
     UPDATE orders_voucher v SET status = 'expired', updated_at = %(now)s
     FROM batch WHERE v.id = batch.id AND v.status = 'issued'
     RETURNING v.id, v.order_id, v.offer_id, v.value, v.currency, v.uses_left, v.uses_allowed
-), expiring AS (""",
-        ledger.EXPIRING_FROM_EXPIRED,
+), earning AS (""",
+        ledger.EARNING_FROM_EXPIRED,
         """), booked AS (""",
-        ledger.EXPIRY_LEGS_INSERT,
+        ledger.EARNING_LEGS_INSERT,
         """), events AS (
     INSERT INTO orders_orderevent (order_id, kind, from_status, to_status, note, created_at)
     SELECT DISTINCT order_id, 'vouchers_expired', '', '', '', %(now)s FROM expired

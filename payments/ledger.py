@@ -41,8 +41,7 @@ def _book(
     row), so it cannot have been booked: skip the savepoint that otherwise
     turns a repeat into False.
     """
-    if sum(amount for _account, amount in legs) != 0:
-        raise ValueError(f"unbalanced transfer {kind} {source}: {legs}")
+    _check_balanced(kind, legs)
     transfer = uuid.uuid4()
     entries = [
         LedgerEntry(
@@ -59,6 +58,11 @@ def _book(
     except IntegrityError:
         return False
     return True
+
+
+def _check_balanced(kind: str, legs: list[tuple[str, Decimal]]) -> None:
+    if sum(amount for _account, amount in legs) != 0:
+        raise ValueError(f"unbalanced transfer {kind}: {legs}")
 
 
 def book_capture(payment: Payment) -> bool:
@@ -107,14 +111,21 @@ def _rate(order: Order) -> Decimal:
     return order.commission_rate if order.commission_rate is not None else Decimal("0")
 
 
+def redemption_legs(
+    voucher: Voucher, *, use_number: int, commission_rate: Decimal | None
+) -> list[tuple[str, Decimal]]:
+    """The earning of a voucher's `use_number`-th use."""
+    rate = commission_rate if commission_rate is not None else Decimal("0")
+    return _earning_legs(use_value(voucher, use_number), rate)
+
+
 def book_redemption(redemption: Redemption, *, use_number: int) -> bool:
     voucher = redemption.voucher
     order = voucher.order
-    amount = use_value(voucher, use_number)
     return _book(
         "earning",
         f"redemption:{redemption.pk}",
-        _earning_legs(amount, _rate(order)),
+        redemption_legs(voucher, use_number=use_number, commission_rate=order.commission_rate),
         new_source=True,
         order=order,
         voucher=voucher,
@@ -144,30 +155,39 @@ def book_undo(redemption: Redemption) -> bool:
     )
 
 
-# The earning legs of expired, untouched vouchers, one transfer each, for the
-# rows of a CTE named `expiring` (id, order_id, value, currency, merchant_id,
-# commission, transfer); the same legs and rounding as _earning_legs.
-EXPIRY_LEGS_INSERT = """
+# The value of a voucher's `n`-th use as use_value() computes it, for SQL
+# expressions giving the voucher's value, its uses allowed and n.
+USE_VALUE_SQL = """CASE WHEN {n} < {allowed} THEN ROUND({value} / {allowed}, 2)
+     ELSE {value} - ROUND({value} / {allowed}, 2) * ({allowed} - 1) END"""
+
+# The legs of earnings (as _earning_legs gives them), one transfer each, for
+# the rows of a CTE named `earning` (transfer, amount, commission, currency,
+# merchant_id, order_id, voucher_id, source, created_at). A CTE that calls
+# gen_random_uuid() is never folded into its reader, so a row's legs share
+# its transfer.
+EARNING_LEGS_INSERT = """
 INSERT INTO payments_ledgerentry
     (transfer, kind, account, amount, currency,
      merchant_id, order_id, voucher_id, source, created_at)
 SELECT e.transfer, 'earning', leg.account,
        CASE leg.account
-           WHEN 'unearned' THEN e.value
+           WHEN 'unearned' THEN e.amount
            WHEN 'commission' THEN -e.commission
-           ELSE -(e.value - e.commission)
+           ELSE -(e.amount - e.commission)
        END,
-       e.currency, e.merchant_id, e.order_id, e.id, 'expiry:' || e.id, NOW()
-FROM expiring e
+       e.currency, e.merchant_id, e.order_id, e.voucher_id, e.source, e.created_at
+FROM earning e
 CROSS JOIN (VALUES ('unearned'), ('merchant'), ('commission')) AS leg(account)
 """
 
+
 # Each row of `expired` (id, order_id, offer_id, value, currency, uses_left,
-# uses_allowed) as a row of `expiring`, if it was never used.
-EXPIRING_FROM_EXPIRED = """
-SELECT x.id, x.order_id, x.value, x.currency, f.merchant_id,
+# uses_allowed) as a row of `earning`, if it was never used.
+EARNING_FROM_EXPIRED = """
+SELECT gen_random_uuid() AS transfer, x.value AS amount,
        ROUND(x.value * COALESCE(o.commission_rate, 0), 2) AS commission,
-       gen_random_uuid() AS transfer
+       x.currency, f.merchant_id, x.order_id, x.id AS voucher_id,
+       'expiry:' || x.id AS source, NOW() AS created_at
 FROM expired x
 JOIN orders_order o ON o.id = x.order_id
 JOIN offers_offer f ON f.id = x.offer_id
@@ -181,10 +201,10 @@ EXPIRY_SQL = "".join(
 WITH expired AS (
     SELECT id, order_id, offer_id, value, currency, uses_left, uses_allowed
     FROM orders_voucher WHERE id = ANY(%s)
-), expiring AS (""",
-        EXPIRING_FROM_EXPIRED,
+), earning AS (""",
+        EARNING_FROM_EXPIRED,
         ")",
-        EXPIRY_LEGS_INSERT,
+        EARNING_LEGS_INSERT,
     )
 )
 

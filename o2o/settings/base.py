@@ -111,6 +111,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The few hot hand-written statements (o2o.rawsql, e.g. a redemption)
+    # are prepared once per connection: planning them cost more than running
+    # them. Only those: Django's own cursors bind client-side and never
+    # prepare. Turn off behind a pooler in transaction mode that cannot keep
+    # prepared statements (PgBouncer before 1.21 or without max_prepared_statements).
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        0 if env.bool("DB_PREPARED_STATEMENTS", default=True) else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (also the store of rate limits and login throttles) -------------

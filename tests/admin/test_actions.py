@@ -25,7 +25,7 @@ def test_admin_refunds_an_unused_voucher_but_not_a_used_one(
 ):
     unused = make_voucher(UserFactory(), offer)
     used = make_voucher(UserFactory(), offer)
-    voucher_redeem(code=used.code, store=store, by=cashier)
+    voucher_redeem(code=used.code, store_id=store.pk, by=cashier)
     client.force_login(admin_user)
     response = act(client, "orders_voucher", "refund", [unused.pk, used.pk])
     body = response.content.decode()

@@ -1,15 +1,20 @@
 """API v1: the contract mobile apps and point-of-sale devices rely on."""
 
+import time
 from decimal import Decimal
 
 import pytest
+from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from merchants.models import Membership
 from offers.models import Offer
+from orders.api import RedemptionOutput
 from orders.codes import check_symbol, format_code
 from orders.models import Order, Redemption, Voucher
+from orders.services import redemption_undo, voucher_redeem
+from orders.throttle import parse_rate
 
 from ..factories import MembershipFactory, OfferFactory, StoreFactory, UserFactory, make_voucher
 
@@ -288,6 +293,25 @@ def test_wrong_codes_are_throttled_with_429(offer, store):
     )
 
 
+def test_the_throttle_window_ends_and_lets_the_cashier_in_again(offer, store, settings):
+    settings.REDEEM_FAILURE_RATE = "2/1s"
+    cashier = api(MembershipFactory(merchant=offer.merchant, role="cashier").user)
+    wrong = {"code": "00000000000" + check_symbol("00000000000"), "store": store.pk}
+    time.sleep(1 - time.time() % 1)  # start with a whole window ahead
+    for _ in range(2):
+        refused(cashier.post("/api/v1/redemptions/", wrong, format="json"), 404, "unknown_code")
+    refused(cashier.post("/api/v1/redemptions/", wrong, format="json"), 429, "too_many_attempts")
+    time.sleep(1.05)
+    refused(cashier.post("/api/v1/redemptions/", wrong, format="json"), 404, "unknown_code")
+
+
+def test_a_bad_throttle_rate_is_refused_at_once():
+    assert parse_rate("10/10m") == (10, 600)
+    assert parse_rate("5/h") == (5, 3600)
+    with pytest.raises(ValueError, match="looks like"):
+        parse_rate("ten a minute")
+
+
 def test_undo_through_the_api(offer, store):
     voucher = make_voucher(UserFactory(), offer)
     cashier = api(MembershipFactory(merchant=offer.merchant, role="cashier").user)
@@ -297,6 +321,17 @@ def test_undo_through_the_api(offer, store):
     undone = cashier.post(f"/api/v1/redemptions/{redemption['id']}/undo/")
     assert undone.json()["uses_left"] == 1
     refused(cashier.post(f"/api/v1/redemptions/{redemption['id']}/undo/"), 409, "already_undone")
+
+
+def test_a_redemption_reads_the_same_as_its_declared_schema(offer, store):
+    cashier = MembershipFactory(merchant=offer.merchant, role="cashier").user
+    voucher = make_voucher(UserFactory(), offer)
+    redemption = voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
+    undone = redemption_undo(redemption_id=redemption.pk, by=cashier)
+    for instance in (redemption, undone):
+        output = RedemptionOutput(instance)
+        # The hand-written representation against DRF's field-by-field one.
+        assert output.data == serializers.Serializer.to_representation(output, instance)
 
 
 @pytest.mark.parametrize(("rating", "code"), [(0, "invalid_rating"), (6, "invalid_rating")])

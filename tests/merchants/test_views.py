@@ -138,7 +138,7 @@ def test_dashboard_shows_the_funnel(client, owner, offer, store, cashier):
     from orders.services import voucher_redeem
 
     voucher = make_voucher(UserFactory(), offer)
-    voucher_redeem(code=voucher.code, store=store, by=cashier)
+    voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
     client.force_login(owner)
     response = client.get(reverse("merchants:dashboard"))
     row = next(o for o in response.context["funnel"] if o.pk == offer.pk)

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from notifications import services
 from notifications.models import Notification
@@ -42,7 +42,7 @@ def test_a_review_reminder_comes_a_day_after_the_visit_unless_reviewed(
 ):
     reviewed, pending = make_voucher(consumer, offer), make_voucher(consumer, offer)
     for voucher in (reviewed, pending):
-        voucher_redeem(code=voucher.code, store=store, by=cashier)
+        voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
     review_create(user=consumer, voucher_id=reviewed.pk, rating=5, text="Lovely")
     assert services.send_review_reminders() == 0  # too soon
     Redemption.objects.update(created_at=timezone.now() - timedelta(days=1, hours=1))
@@ -52,9 +52,23 @@ def test_a_review_reminder_comes_a_day_after_the_visit_unless_reviewed(
     assert keys == [f"review_reminder:{pending.pk}"]
 
 
+def test_a_consumer_hears_of_a_redemption_at_once_in_the_site_language(
+    consumer, offer, store, cashier
+):
+    voucher = make_voucher(consumer, offer)
+    with translation.override("zh-hans"):  # the cashier's language is not the consumer's
+        redemption = voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
+    notice = Notification.objects.get(user=consumer, kind="voucher_redeemed")
+    assert notice.key == f"voucher_redeemed:{redemption.pk}"
+    assert notice.title == f"Voucher used at {store.name}"
+    assert offer.title in notice.body
+    assert notice.url == "/me/vouchers/"
+    assert not mail.outbox  # inbox only
+
+
 def test_owners_get_a_daily_summary_once(owner, offer, store, cashier):
     voucher = make_voucher(UserFactory(), offer)
-    voucher_redeem(code=voucher.code, store=store, by=cashier)
+    voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
     today = timezone.localdate()
     services.send_daily_summaries(day=today)
     services.send_daily_summaries(day=today)

@@ -137,7 +137,7 @@ def test_offer_page_shows_a_review_and_the_merchant_reply(client):
     offer = OfferFactory()
     owner = MembershipFactory(merchant=offer.merchant).user
     voucher = make_voucher(UserFactory(display_name="Mei"), offer)
-    voucher_redeem(code=voucher.code, store=offer.stores.get(), by=owner)
+    voucher_redeem(code=voucher.code, store_id=offer.stores.get().pk, by=owner)
     review = review_create(user=voucher.user, voucher_id=voucher.pk, rating=4, text="Lovely broth")
     review_reply(review_id=review.pk, by=owner, text="Thanks, Mei!")
     body = client.get(reverse("offers:detail", args=[offer.pk])).content.decode()
@@ -276,7 +276,7 @@ def test_a_new_review_shows_on_the_cached_deal_page(client, consumer, offer, sto
     from reviews.services import review_create
 
     voucher = make_voucher(consumer, offer)
-    voucher_redeem(code=voucher.code, store=store, by=cashier)
+    voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
     url = reverse("offers:detail", args=[offer.pk])
     assert "Lovely evening" not in client.get(url).content.decode()
     review_create(user=voucher.user, voucher_id=voucher.pk, rating=5, text="Lovely evening")

@@ -68,7 +68,9 @@ def test_ten_cashiers_redeem_one_voucher_once():
 
     results = run_in_threads(
         10,
-        outcome(lambda i: services.voucher_redeem(code=voucher.code, store=store, by=cashiers[i])),
+        outcome(
+            lambda i: services.voucher_redeem(code=voucher.code, store_id=store.pk, by=cashiers[i])
+        ),
     )
 
     assert results.count("ok") == 1
@@ -86,7 +88,10 @@ def test_a_ten_visit_card_gives_exactly_ten_uses_to_twenty_presses():
     voucher = make_voucher(UserFactory(), offer)
 
     results = run_in_threads(
-        20, outcome(lambda i: services.voucher_redeem(code=voucher.code, store=store, by=cashier))
+        20,
+        outcome(
+            lambda i: services.voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
+        ),
     )
 
     assert results.count("ok") == 10

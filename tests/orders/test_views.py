@@ -118,7 +118,7 @@ def test_review_only_after_use_and_once(client, consumer, offer, store, cashier)
     response = client.post(url, {"rating": 5, "text": "Great"})
     assert response.status_code == 400
     assert "once you have used it" in response.content.decode()
-    voucher_redeem(code=voucher.code, store=store, by=cashier)
+    voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
     response = client.post(url, {"rating": 5, "text": "Great broth"})
     assert response.url == reverse("offers:detail", args=[offer.pk])
     assert "Great broth" in client.get(response.url).content.decode()

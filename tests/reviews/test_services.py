@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def used_voucher(consumer, offer, store, cashier):
     voucher = make_voucher(consumer, offer)
-    voucher_redeem(code=voucher.code, store=store, by=cashier)
+    voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
     return voucher
 
 
@@ -27,7 +27,7 @@ def test_review_after_use_updates_offer_and_merchant_ratings(consumer, offer, us
     other = UserFactory()
     second = make_voucher(other, offer)
     cashier = MembershipFactory(merchant=offer.merchant, role=Membership.Role.CASHIER).user
-    voucher_redeem(code=second.code, store=offer.stores.get(), by=cashier)
+    voucher_redeem(code=second.code, store_id=offer.stores.get().pk, by=cashier)
     services.review_create(user=other, voucher_id=second.pk, rating=5, text="Great")
     offer.refresh_from_db()
     offer.merchant.refresh_from_db()

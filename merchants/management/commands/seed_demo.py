@@ -844,7 +844,9 @@ class Command(BaseCommand):
         first = order.vouchers.order_by("number").first()
         if first is None or store is None:
             raise CommandError("The 10-visit card was not issued.")
-        order_services.voucher_redeem(code=first.code, store=store, by=owners[card.merchant.name])
+        order_services.voucher_redeem(
+            code=first.code, store_id=store.pk, by=owners[card.merchant.name]
+        )
         for i in range(30):
             user = self._user(
                 f"diner{i}@example.com",
@@ -872,7 +874,7 @@ class Command(BaseCommand):
             if voucher is None or store is None:
                 raise CommandError(f"Order {order.pk} has no voucher or store.")
             order_services.voucher_redeem(
-                code=voucher.code, store=store, by=owners[offer.merchant.name]
+                code=voucher.code, store_id=store.pk, by=owners[offer.merchant.name]
             )
             if review:
                 text = next(t for r, t in REVIEW_TEXTS if r == review)
