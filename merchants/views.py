@@ -25,7 +25,7 @@ from offers.models import Offer
 from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.codes import format_code
-from orders.throttle import check_redeem_allowed, record_redeem_failure
+from orders.throttle import record_redeem_failure
 from reviews import selectors as review_selectors
 from reviews import services as review_services
 
@@ -263,14 +263,13 @@ def redeem(request: HttpRequest) -> HttpResponse:
         store = form.cleaned_data["store"]
         request.session[SESSION_STORE] = store.pk
         try:
-            check_redeem_allowed(request, store.pk)
             redemption = order_services.voucher_redeem(
                 code=form.cleaned_data["code"],
                 store_id=store.pk,
                 by=request.user,  # type: ignore[arg-type]
             )
         except DomainError as err:
-            record_redeem_failure(request, store.pk, err.code)
+            record_redeem_failure(by=request.user, store_id=store.pk, code=err.code)  # type: ignore[arg-type]
             result = {"ok": False, "code": err.code, "message": str(err)}
             status = err.status
         else:

@@ -11,6 +11,7 @@ with the other fields deferred.
 """
 
 import functools
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -20,6 +21,15 @@ from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models.base import DEFERRED
 
 M = TypeVar("M", bound=models.Model)
+
+
+def compact(sql: str) -> str:
+    """`sql` without line comments and runs of white space.
+
+    psycopg parses a statement's text on every execution unless the text is
+    at most 4 KB (then it keeps the parse), so long statements are sent lean.
+    """
+    return " ".join(re.sub(r"--[^\n]*", "", sql).split())
 
 
 @contextmanager

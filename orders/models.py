@@ -185,3 +185,25 @@ class Redemption(models.Model):
     @property
     def is_undone(self) -> bool:
         return self.undone_at is not None
+
+
+class RedeemFailures(models.Model):
+    """Wrong voucher codes of one staff member or store in one time window.
+
+    Counted by orders/throttle.py and read by the redemption's own statement,
+    so that checking the throttle costs no extra round trip.
+    """
+
+    scope = models.CharField(max_length=40)  # "staff:<user id>" or "store:<store id>"
+    window = models.BigIntegerField()  # seconds since the epoch // the window's length
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("wrong-code count")
+        verbose_name_plural = _("wrong-code counts")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "window"], name="redeem_failures_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} @ {self.window}: {self.count}"

@@ -35,7 +35,7 @@ from offers.models import Offer
 from offers.selectors import visible_offers
 from payments import ledger
 
-from . import soldout
+from . import soldout, throttle
 from .codes import generate_code, normalize_code
 from .models import Order, OrderEvent, Redemption, Voucher
 
@@ -370,8 +370,10 @@ def voucher_redeem(*, code: str, store_id: int, by: User) -> Redemption:
     the rules below then judge the facts as read, and a refusal rolls the
     writes back with the transaction. Elsewhere: read, judge, then write.
     """
+    window = throttle.Window.current(staff_id=by.pk, store_id=store_id)
     normalized = normalize_code(code)
     if normalized is None:
+        window.refuse_if_closed(window.failures())
         _require_store(store_id)
         raise RedemptionRefused(
             "malformed_code",
@@ -381,10 +383,13 @@ def voucher_redeem(*, code: str, store_id: int, by: User) -> Redemption:
     params = {"code": normalized, "store": store_id, "user": by.pk}
     in_one_statement = connection.vendor == "postgresql"
     if in_one_statement:
-        row = rawsql.fetch_one(REDEEM_SQL, {**params, **_redeem_params(by, now)}, _facts_fields())
+        params.update(now=now, by=by.pk, **window.params(), **redeemed_notice_params())
+        row = rawsql.fetch_one(REDEEM_SQL, params, _facts_fields())
+        window.refuse_if_closed(row[-1] if row else 0)  # NULL facts for an unknown code
     else:
+        window.refuse_if_closed(window.failures())
         row = rawsql.fetch_one(REDEEM_FACTS_SQL, params, _facts_fields())
-    if row is None:
+    if row is None or row[0] is None:
         _require_store(store_id)
         raise RedemptionRefused("unknown_code", _("No voucher has this code."), status=404)
     facts = _RedeemFacts.from_row(row)
@@ -406,7 +411,7 @@ def voucher_redeem(*, code: str, store_id: int, by: User) -> Redemption:
     )
     redemption = Redemption(voucher=voucher, store_id=store_id, by=by, created_at=now)
     if in_one_statement:
-        redemption_id, accounts, amounts = row[FACTS_COLUMNS:]
+        redemption_id, accounts, amounts, _failures = row[FACTS_COLUMNS:]
         booked = dict(zip(accounts or (), amounts or (), strict=True))
         if redemption_id is None or booked != dict(legs):
             # The statement and the rules disagree: book nothing.
@@ -417,10 +422,6 @@ def voucher_redeem(*, code: str, store_id: int, by: User) -> Redemption:
         _redemption_writes(redemption, facts=facts, use_number=use_number, now=now)
     redemption._state.adding = False
     return redemption
-
-
-def _redeem_params(by: User, now: datetime) -> dict[str, Any]:
-    return {"now": now, "by": by.pk, **redeemed_notice_params()}
 
 
 def _redemption_writes(
@@ -458,15 +459,17 @@ def _redemption_note(redemption: Redemption) -> str:
 # voucher locked, then the same writes as _redemption_writes if the voucher
 # has a use left and the store exists (what the writes need to succeed; the
 # other rules are judged in Python, whose refusal rolls the writes back).
-# Returns the facts, the redemption's id and the legs booked (NULLs if
-# nothing was written). Sub-statements share the statement's snapshot, so
+# Returns the facts (NULLs for an unknown code), the redemption's id and the
+# legs booked (NULLs if nothing was written), and the wrong-code count that
+# throttles this cashier or store. Sub-statements share the statement's snapshot, so
 # the order is completed when this use is the voucher's last and no *other*
 # voucher of the order is still usable.
-REDEEM_SQL = "".join(
-    (
-        "WITH fa AS (",
-        REDEEM_FACTS_SQL,
-        """    FOR UPDATE OF v
+REDEEM_SQL = rawsql.compact(
+    "".join(
+        (
+            "WITH fa AS (",
+            REDEEM_FACTS_SQL,
+            """    FOR UPDATE OF v
 ), used AS (
     UPDATE orders_voucher v
     SET uses_left = v.uses_left - 1,
@@ -475,7 +478,7 @@ REDEEM_SQL = "".join(
         updated_at = %(now)s
     FROM fa
     WHERE v.id = fa.id AND v.status = 'issued' AND v.uses_left > 0
-      AND fa.store_merchant_id IS NOT NULL  -- the rest of the rules: in Python
+      AND fa.store_merchant_id IS NOT NULL -- the rest of the rules: in Python
     RETURNING v.id, v.order_id, v.uses_left
 ), redemption AS (
     INSERT INTO orders_redemption (voucher_id, store_id, by_id, created_at)
@@ -487,13 +490,13 @@ REDEEM_SQL = "".join(
            fa.currency, fa.merchant_id, fa.order_id, fa.id AS voucher_id,
            'redemption:' || r.id AS source, %(now)s AS created_at
     FROM redemption r, fa, LATERAL (SELECT """,
-        ledger.USE_VALUE_SQL.format(
-            n="fa.uses_allowed - fa.uses_left + 1", allowed="fa.uses_allowed", value="fa.value"
-        ),
-        """ AS amount) u
+            ledger.USE_VALUE_SQL.format(
+                n="fa.uses_allowed - fa.uses_left + 1", allowed="fa.uses_allowed", value="fa.value"
+            ),
+            """ AS amount) u
 ), booked AS (""",
-        ledger.EARNING_LEGS_INSERT,
-        """    RETURNING account, amount
+            ledger.EARNING_LEGS_INSERT,
+            """    RETURNING account, amount
 ), event AS (
     INSERT INTO orders_orderevent (order_id, kind, from_status, to_status, note, by_id, created_at)
     SELECT fa.order_id, 'redeemed', fa.order_status, fa.order_status,
@@ -508,12 +511,17 @@ REDEEM_SQL = "".join(
 ), redeemed AS (
     SELECT r.id, fa.user_id AS consumer_id, fa.store_name, fa.offer_title FROM redemption r, fa
 ), notified AS (""",
-        REDEEMED_NOTICE_INSERT,
-        """)
+            REDEEMED_NOTICE_INSERT,
+            """)
 SELECT fa.*, (SELECT id FROM redemption),
-       (SELECT array_agg(account) FROM booked), (SELECT array_agg(amount) FROM booked)
-FROM fa
+       (SELECT array_agg(account) FROM booked), (SELECT array_agg(amount) FROM booked),
+       t.failures
+FROM (SELECT """,
+            throttle.SQL,
+            """ AS failures) t
+LEFT JOIN fa ON true
 """,
+        )
     )
 )
 

@@ -140,10 +140,10 @@ def embedded_site(tmp_path_factory):
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/api/v1/offers/", timeout=2)
+            try:  # a cold first request on a busy machine may take seconds
+                urllib.request.urlopen(f"{base}/api/v1/offers/", timeout=15)
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # not listening yet (URLError, ConnectionError) or too slow
                 time.sleep(0.1)
         yield base, data, lambda: json.loads(manage("shell", "-c", CHECK).strip().splitlines()[-1])
     finally:

@@ -12,7 +12,7 @@ from merchants.models import Membership
 from offers.models import Offer
 from orders.api import RedemptionOutput
 from orders.codes import check_symbol, format_code
-from orders.models import Order, Redemption, Voucher
+from orders.models import Order, RedeemFailures, Redemption, Voucher
 from orders.services import redemption_undo, voucher_redeem
 from orders.throttle import parse_rate
 
@@ -303,6 +303,20 @@ def test_the_throttle_window_ends_and_lets_the_cashier_in_again(offer, store, se
     refused(cashier.post("/api/v1/redemptions/", wrong, format="json"), 429, "too_many_attempts")
     time.sleep(1.05)
     refused(cashier.post("/api/v1/redemptions/", wrong, format="json"), 404, "unknown_code")
+
+
+def test_malformed_codes_count_too_and_old_windows_are_forgotten(offer, store, settings):
+    settings.REDEEM_FAILURE_RATE = "3/10m"
+    user = MembershipFactory(merchant=offer.merchant, role="cashier").user
+    RedeemFailures.objects.create(scope=f"staff:{user.pk}", window=1, count=99)  # long ago
+    cashier = api(user)
+    for _ in range(3):
+        response = cashier.post("/api/v1/redemptions/", {"code": "nope", "store": store.pk})
+        refused(response, 400, "malformed_code")
+    response = cashier.post("/api/v1/redemptions/", {"code": "nope", "store": store.pk})
+    refused(response, 429, "too_many_attempts")
+    counts = dict(RedeemFailures.objects.values_list("scope", "count"))
+    assert counts == {f"staff:{user.pk}": 3, f"store:{store.pk}": 3}
 
 
 def test_a_bad_throttle_rate_is_refused_at_once():

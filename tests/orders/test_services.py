@@ -477,3 +477,10 @@ def test_without_a_cache_sold_out_is_still_answered_by_the_database(monkeypatch)
     assert err.value.code == "sold_out"
     offer.refresh_from_db()
     assert offer.stock_left == 0
+
+
+def test_the_redemption_statement_is_short_enough_for_psycopg_to_keep_its_parse():
+    # Longer statements are parsed again on every redemption (psycopg's limit).
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
+
+    assert len(services.REDEEM_SQL.encode()) <= MAX_CACHED_STATEMENT_LENGTH
