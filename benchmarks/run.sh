@@ -9,6 +9,8 @@ OFFERS=${BENCH_OFFERS:-10000}
 VOUCHERS=${BENCH_VOUCHERS:-1000000}
 DURATION=${BENCH_DURATION:-20s}
 PORT=${BENCH_PORT:-8090}
+ROUNDS=${BENCH_ROUNDS:-3}  # redemption rounds, each beside its own ceiling run
+ROUND=${BENCH_ROUND_DURATION:-10s}
 export DJANGO_SETTINGS_MODULE=o2o.settings.production
 export SECRET_KEY=benchmark-only-secret-key-not-for-production-use-0123456789
 export ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=False SECURE_COOKIES=False
@@ -33,7 +35,7 @@ $BIN/python manage.py grow_bench_data --offers "$OFFERS" --vouchers "$VOUCHERS" 
 fi
 mkdir -p var
 # Fresh vouchers for the redemption run (each request redeems a new code).
-read -r STORE_ID CASHIER_TOKEN < <($BIN/python benchmarks/redemption_setup.py var/bench-codes.txt 60000)
+read -r STORE_ID CASHIER_TOKEN < <($BIN/python benchmarks/redemption_setup.py var/bench-codes.txt $(( ROUNDS * 15000 + 5000 )))
 $BIN/python manage.py shell -v 0 -c "from django.db import connection; connection.cursor().execute('VACUUM ANALYZE')" || true
 
 OFFER_ID=$($BIN/python manage.py shell -v 0 -c "from offers.selectors import visible_offers; print(visible_offers().order_by('-sold_count').first().pk)")
@@ -56,20 +58,25 @@ run offer-list "http://127.0.0.1:$PORT/deals/?sort=best_selling"
 run offer-page "http://127.0.0.1:$PORT/deals/$OFFER_ID/"
 $BIN/python benchmarks/wrk_summary.py --compare var/bench-ceiling.txt var/bench-offer-list.txt var/bench-offer-page.txt
 
-echo "redemption (POST /api/v1/redemptions/, a new code each time):"
+echo "redemption (POST /api/v1/redemptions/, a new code each time; $ROUNDS rounds, each beside a ceiling run just before it):"
 tail -n 5000 var/bench-codes.txt > var/bench-codes-warm.txt  # the warm-up's own codes
-head -n 55000 var/bench-codes.txt > var/bench-codes-run.txt
 # For reference, the same requests to a DRF view that does nothing: the cost
 # of the framework and the token alone.
-wrk -t2 -c32 -d"$DURATION" --latency -s benchmarks/redeem.lua "http://127.0.0.1:$PORT" \
+wrk -t2 -c32 -d"$ROUND" --latency -s benchmarks/redeem.lua "http://127.0.0.1:$PORT" \
   -- var/bench-codes-warm.txt 2 "$CASHIER_TOKEN" "$STORE_ID" /bench/api-floor/ > var/bench-api-floor.txt
 $BIN/python benchmarks/wrk_summary.py api-floor var/bench-api-floor.txt
 wrk -t2 -c32 -d3s -s benchmarks/redeem.lua "http://127.0.0.1:$PORT" \
   -- var/bench-codes-warm.txt 2 "$CASHIER_TOKEN" "$STORE_ID" > /dev/null
-wrk -t2 -c32 -d"$DURATION" --latency -s benchmarks/redeem.lua "http://127.0.0.1:$PORT" \
-  -- var/bench-codes-run.txt 2 "$CASHIER_TOKEN" "$STORE_ID" > var/bench-redemption.txt
-$BIN/python benchmarks/wrk_summary.py redemption var/bench-redemption.txt
-$BIN/python benchmarks/wrk_summary.py --compare-p99 var/bench-ceiling.txt var/bench-redemption.txt
+PAIRS=()
+for r in $(seq "$ROUNDS"); do
+  # 15,000 fresh codes per round: more than a round redeems.
+  sed -n "$(( (r - 1) * 15000 + 1 )),$(( r * 15000 ))p" var/bench-codes.txt > var/bench-codes-run.txt
+  wrk -t2 -c32 -d"$ROUND" --latency "http://127.0.0.1:$PORT/bench/ceiling/" > "var/bench-ceiling-r$r.txt"
+  wrk -t2 -c32 -d"$ROUND" --latency -s benchmarks/redeem.lua "http://127.0.0.1:$PORT" \
+    -- var/bench-codes-run.txt 2 "$CASHIER_TOKEN" "$STORE_ID" > "var/bench-redemption-r$r.txt"
+  PAIRS+=("var/bench-ceiling-r$r.txt:var/bench-redemption-r$r.txt")
+done
+$BIN/python benchmarks/wrk_summary.py --rounds "${PAIRS[@]}"
 
 echo "flash deal:"
 $BIN/python benchmarks/flash_deal.py "http://127.0.0.1:$PORT"
