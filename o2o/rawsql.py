@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models.base import DEFERRED
 
@@ -78,14 +78,13 @@ def fetch_one(
 @functools.cache
 def _converters(alias: str, fields: tuple[models.Field | None, ...]) -> list[tuple[int, Any, Any]]:
     """(column, converter, expression) for what the ORM would convert; none on PostgreSQL."""
-    found = []
+    db = connections[alias]
+    found: list[tuple[int, Any, Any]] = []
     for i, field in enumerate(fields):
         if field is not None:
             col = field.get_col(field.model._meta.db_table)
-            for convert in connection.ops.get_db_converters(col) + col.get_db_converters(
-                connection
-            ):
-                found.append((i, convert, col))
+            converters = db.ops.get_db_converters(col) + col.get_db_converters(db)
+            found.extend((i, convert, col) for convert in converters)
     return found
 
 

@@ -320,15 +320,19 @@ class _RedeemFacts:
 FACTS_COLUMNS = len(VOUCHER_FACTS) + 10
 
 
+def _no_such_store() -> NotFound:
+    return NotFound("store_not_found", _("No store has this id."))
+
+
 def _require_store(store_id: int) -> None:
     if not Store.objects.filter(pk=store_id).exists():
-        raise NotFound("store_not_found", _("No store has this id."))
+        raise _no_such_store()
 
 
-def _check_redeemable(facts: _RedeemFacts, *, store_id: int, now: datetime) -> None:
+def _check_redeemable(facts: _RedeemFacts, *, now: datetime) -> None:
     """The redemption rules, in the order a cashier should hear them."""
-    if facts.store_merchant_id is None:
-        _require_store(store_id)  # raises: it is gone
+    if facts.store_merchant_id is None:  # the store's own columns came back NULL
+        raise _no_such_store()
     store_is_merchants = facts.store_merchant_id == facts.merchant_id
     require_staff(
         is_member=facts.is_member,
@@ -393,7 +397,7 @@ def voucher_redeem(*, code: str, store_id: int, by: User) -> Redemption:
         _require_store(store_id)
         raise RedemptionRefused("unknown_code", _("No voucher has this code."), status=404)
     facts = _RedeemFacts.from_row(row)
-    _check_redeemable(facts, store_id=store_id, now=now)
+    _check_redeemable(facts, now=now)
 
     voucher = facts.voucher
     use_number = voucher.uses_allowed - voucher.uses_left + 1

@@ -41,7 +41,8 @@ def _book(
     row), so it cannot have been booked: skip the savepoint that otherwise
     turns a repeat into False.
     """
-    _check_balanced(kind, legs)
+    if sum(amount for _account, amount in legs) != 0:
+        raise ValueError(f"unbalanced transfer {kind} {source}: {legs}")
     transfer = uuid.uuid4()
     entries = [
         LedgerEntry(
@@ -58,11 +59,6 @@ def _book(
     except IntegrityError:
         return False
     return True
-
-
-def _check_balanced(kind: str, legs: list[tuple[str, Decimal]]) -> None:
-    if sum(amount for _account, amount in legs) != 0:
-        raise ValueError(f"unbalanced transfer {kind}: {legs}")
 
 
 def book_capture(payment: Payment) -> bool:
@@ -107,16 +103,15 @@ def _earning_legs(amount: Decimal, rate: Decimal) -> list[tuple[str, Decimal]]:
     ]
 
 
-def _rate(order: Order) -> Decimal:
-    return order.commission_rate if order.commission_rate is not None else Decimal("0")
+def _rate(commission_rate: Decimal | None) -> Decimal:
+    return commission_rate if commission_rate is not None else Decimal("0")
 
 
 def redemption_legs(
     voucher: Voucher, *, use_number: int, commission_rate: Decimal | None
 ) -> list[tuple[str, Decimal]]:
     """The earning of a voucher's `use_number`-th use."""
-    rate = commission_rate if commission_rate is not None else Decimal("0")
-    return _earning_legs(use_value(voucher, use_number), rate)
+    return _earning_legs(use_value(voucher, use_number), _rate(commission_rate))
 
 
 def book_redemption(redemption: Redemption, *, use_number: int) -> bool:
@@ -252,7 +247,7 @@ def book_expiries_in_python(voucher_ids: list[int]) -> None:
             continue
         transfer = uuid.uuid4()
         order = voucher.order
-        for account, amount in _earning_legs(remaining, _rate(order)):
+        for account, amount in _earning_legs(remaining, _rate(order.commission_rate)):
             entries.append(
                 LedgerEntry(
                     transfer=transfer,
