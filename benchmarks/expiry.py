@@ -39,7 +39,22 @@ def reset() -> int:
         status="issued", expires_at=timezone.now() - timedelta(days=1)
     )
     with connection.cursor() as cursor:
+        # Their orders count their usable vouchers again.
+        cursor.execute(
+            """
+            UPDATE orders_order o
+            SET vouchers_usable = (SELECT count(*) FROM orders_voucher v
+                                   WHERE v.order_id = o.id AND v.status = 'issued'),
+                status = CASE WHEN EXISTS (SELECT 1 FROM orders_voucher v
+                                           WHERE v.order_id = o.id AND v.status = 'issued')
+                              THEN 'paid' ELSE 'completed' END
+            FROM offers_offer f
+            WHERE f.id = o.offer_id AND f.title LIKE 'Benchmark deal%%'
+              AND o.status IN ('paid', 'completed')
+            """
+        )
         cursor.execute("VACUUM ANALYZE orders_voucher")
+        cursor.execute("VACUUM ANALYZE orders_order")
         cursor.execute("VACUUM ANALYZE payments_ledgerentry")
     return n
 

@@ -63,6 +63,7 @@ def main() -> None:
                     payment_deadline=now,
                     paid_at=now,
                     commission_rate=Decimal("0.08"),
+                    vouchers_usable=PER_ORDER,
                 )
                 for _ in range(count // PER_ORDER)
             ]

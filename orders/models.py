@@ -44,6 +44,11 @@ class Order(TimeStamped):
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     # Fixed when the order is paid, so later rate changes never reprice it.
     commission_rate = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+    # How many of its vouchers can still be used: set when they are issued,
+    # counted down (and the order completed at zero) in the same UPDATE as
+    # the voucher's use, refund or expiry. Concurrent changes of one order's
+    # vouchers queue on its row and each sees the count the other left.
+    vouchers_usable = models.PositiveSmallIntegerField(_("usable vouchers"), default=0)
 
     class Meta:
         verbose_name = _("order")
@@ -52,6 +57,15 @@ class Order(TimeStamped):
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="order_quantity_positive"),
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            # A paid order has a voucher left to use; a completed one has none.
+            models.CheckConstraint(
+                condition=~Q(status="paid") | Q(vouchers_usable__gt=0),
+                name="paid_order_has_usable_vouchers",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="completed") | Q(vouchers_usable=0),
+                name="completed_order_has_no_usable_vouchers",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ Locks are always taken in the same order: user, offer, order, voucher.
 import functools
 import logging
 import time
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -217,7 +218,10 @@ def order_mark_paid(*, order_id: int, amount: Decimal, currency: str) -> Order:
     order.status = Order.Status.PAID
     order.paid_at = now
     order.commission_rate = commission_rate_for(offer)
-    order.save(update_fields=["status", "paid_at", "commission_rate", "updated_at"])
+    order.vouchers_usable = order.quantity
+    order.save(
+        update_fields=["status", "paid_at", "commission_rate", "vouchers_usable", "updated_at"]
+    )
 
     expires_at = now + timedelta(days=offer.validity_days)
     Voucher.objects.bulk_create(
@@ -450,7 +454,7 @@ def _redemption_writes(
     ledger.book_redemption(redemption, use_number=use_number)
     _event(voucher.order, "redeemed", by=redemption.by, note=_redemption_note(redemption))
     if voucher.uses_left == 0:
-        _complete_orders_without_usable_vouchers([voucher.order_id], now)
+        _count_down_usable([voucher.order_id], now)
     notice = redeemed_notice(store_name=facts.store_name, offer_title=facts.offer_title)
     notify_redeemed(redemption_id=redemption.pk, user=voucher.user, notice=notice)
 
@@ -465,9 +469,12 @@ def _redemption_note(redemption: Redemption) -> str:
 # other rules are judged in Python, whose refusal rolls the writes back).
 # Returns the facts (NULLs for an unknown code), the redemption's id and the
 # legs booked (NULLs if nothing was written), and the wrong-code count that
-# throttles this cashier or store. Sub-statements share the statement's snapshot, so
-# the order is completed when this use is the voucher's last and no *other*
-# voucher of the order is still usable.
+# throttles this cashier or store. The voucher's last use counts down the
+# order's usable vouchers (completing it at zero) by updating the order row:
+# a concurrent use of a sibling voucher waits for that row, and PostgreSQL
+# then applies the update to the count that use left. (A NOT EXISTS over the
+# sibling vouchers would read this statement's snapshot, where each of two
+# concurrent uses still sees the other's voucher usable.)
 REDEEM_SQL = rawsql.compact(
     "".join(
         (
@@ -507,11 +514,12 @@ REDEEM_SQL = rawsql.compact(
            'voucher ' || fa.id || ' at store ' || %(store)s, %(by)s, %(now)s
     FROM used, fa
 ), completed AS (
-    UPDATE orders_order o SET status = 'completed', updated_at = %(now)s
+    UPDATE orders_order o
+    SET vouchers_usable = o.vouchers_usable - 1, updated_at = %(now)s,
+        status = CASE WHEN o.status = 'paid' AND o.vouchers_usable = 1 THEN 'completed'
+                      ELSE o.status END
     FROM used u
-    WHERE o.id = u.order_id AND u.uses_left = 0 AND o.status = 'paid'
-      AND NOT EXISTS (SELECT 1 FROM orders_voucher v
-                      WHERE v.order_id = o.id AND v.status = 'issued' AND v.id <> u.id)
+    WHERE o.id = u.order_id AND u.uses_left = 0
 ), redeemed AS (
     SELECT r.id, fa.user_id AS consumer_id, fa.store_name, fa.offer_title FROM redemption r, fa
 ), notified AS (""",
@@ -559,15 +567,18 @@ def redemption_undo(*, redemption_id: int, by: User) -> Redemption:
     redemption.save(update_fields=["undone_at", "undone_by"])
     ledger.book_undo(redemption)
     voucher.uses_left = F("uses_left") + 1
-    if voucher.status == Voucher.Status.REDEEMED:
+    usable_again = voucher.status == Voucher.Status.REDEEMED
+    if usable_again:
         voucher.status = Voucher.Status.ISSUED
         voucher.redeemed_at = None
     voucher.save(update_fields=["uses_left", "status", "redeemed_at", "updated_at"])
     order = Order.objects.select_for_update().get(pk=voucher.order_id)
     _event(order, "redemption_undone", by=by, note=f"voucher {voucher.pk}")
-    if order.status == Order.Status.COMPLETED:
-        order.status = Order.Status.PAID
-        order.save(update_fields=["status", "updated_at"])
+    if usable_again:
+        order.vouchers_usable += 1
+        if order.status == Order.Status.COMPLETED:
+            order.status = Order.Status.PAID
+        order.save(update_fields=["vouchers_usable", "status", "updated_at"])
     return redemption
 
 
@@ -618,7 +629,7 @@ def voucher_refund(
     refund_request(
         order=order, voucher=voucher, amount=voucher.value, reason=reason, reference=reference
     )
-    _complete_orders_without_usable_vouchers([order.pk], now)
+    _count_down_usable([order.pk], now)
     return voucher
 
 
@@ -670,7 +681,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # One statement per batch on PostgreSQL for vouchers that simply expire (the
 # nightly millions): lock a batch, mark it expired, book the untouched ones'
-# earnings and write the order events. Vouchers to refund on expiry are left
+# earnings, write the order events and count down the orders' usable
+# vouchers (completing those left with none). Vouchers to refund on expiry are left
 # to _expire_in_python. Composed of constants only; values are parameters.
 EXPIRE_BATCH_SQL = "".join(
     (
@@ -696,9 +708,20 @@ WITH batch AS (
         """), events AS (
     INSERT INTO orders_orderevent (order_id, kind, from_status, to_status, note, created_at)
     SELECT DISTINCT order_id, 'vouchers_expired', '', '', '', %(now)s FROM expired
+), closing AS (
+    -- Locked in id order, so workers sharing orders queue instead of deadlocking.
+    SELECT o.id, e.n FROM orders_order o
+    JOIN (SELECT order_id, count(*) AS n FROM expired GROUP BY order_id) e ON e.order_id = o.id
+    ORDER BY o.id
+    FOR UPDATE OF o
+), counted_down AS (
+    UPDATE orders_order o
+    SET vouchers_usable = o.vouchers_usable - c.n, updated_at = %(now)s,
+        status = CASE WHEN o.status = 'paid' AND o.vouchers_usable = c.n THEN 'completed'
+                      ELSE o.status END
+    FROM closing c WHERE o.id = c.id
 )
 SELECT count(*),
-       coalesce(array_agg(DISTINCT order_id), '{}'),
        coalesce(array_agg(id) FILTER (WHERE uses_left < uses_allowed), '{}'),
        (SELECT expires_at FROM batch ORDER BY expires_at DESC, id DESC LIMIT 1),
        (SELECT id FROM batch ORDER BY expires_at DESC, id DESC LIMIT 1)
@@ -723,22 +746,35 @@ def _expire_in_sql(*, now: datetime, batch_size: int, deadline: float | None) ->
                 "after_id": after_id,
             }
             cursor.execute(EXPIRE_BATCH_SQL, params)
-            count, order_ids, partly_used, last_at, last_id = cursor.fetchone()
+            count, partly_used, last_at, last_id = cursor.fetchone()
             if last_id is None:
                 return done
             after_at, after_id = last_at, last_id
             # What a partly used voucher still held needs its ledger history.
             ledger.book_expiries_in_python(partly_used)
-            _complete_orders_without_usable_vouchers(order_ids, now)
             done += count
     return done
 
 
-def _complete_orders_without_usable_vouchers(order_ids: Iterable[int], now: datetime) -> None:
-    """A paid order is completed when none of its vouchers can be used any more."""
-    Order.objects.filter(pk__in=order_ids, status=Order.Status.PAID).exclude(
-        vouchers__status=Voucher.Status.ISSUED
-    ).update(status=Order.Status.COMPLETED, updated_at=now)
+def _count_down_usable(order_ids: Iterable[int], now: datetime) -> None:
+    """Each id is one of the order's vouchers that can no longer be used (an
+    id may repeat); a paid order whose last usable voucher this was is
+    completed. The rows are locked in id order first, so two workers closing
+    vouchers of the same orders queue instead of deadlocking."""
+    closed = Counter(order_ids)
+    list(Order.objects.filter(pk__in=closed).order_by("pk").select_for_update().values_list("pk"))
+    by_count: defaultdict[int, list[int]] = defaultdict(list)
+    for order_id, n in closed.items():
+        by_count[n].append(order_id)
+    for n, ids in by_count.items():
+        Order.objects.filter(pk__in=ids).update(
+            vouchers_usable=F("vouchers_usable") - n,
+            status=Case(
+                When(Q(status=Order.Status.PAID, vouchers_usable=n), then=Value("completed")),
+                default=F("status"),
+            ),
+            updated_at=now,
+        )
 
 
 def _expire_in_python(*, now: datetime, batch_size: int, deadline: float | None) -> int:
@@ -786,6 +822,6 @@ def _expire_in_python(*, now: datetime, batch_size: int, deadline: float | None)
             OrderEvent.objects.bulk_create(
                 [OrderEvent(order_id=oid, kind="vouchers_expired") for oid in order_ids]
             )
-            _complete_orders_without_usable_vouchers(order_ids, now)
+            _count_down_usable([r["order_id"] for r in rows], now)
             done += len(rows)
     return done

@@ -174,3 +174,60 @@ def test_four_expiry_workers_at_once_expire_or_refund_each_voucher_once():
     earned = LedgerEntry.objects.filter(source__startswith="expiry:")
     assert earned.count() == 60 * 3
     assert earned.values("source").distinct().count() == 60
+    # Each order's vouchers were spread over several workers' batches.
+    assert set(Order.objects.values_list("status", flat=True)) == {"completed"}
+
+
+def test_the_last_two_vouchers_of_an_order_used_at_once_complete_the_order():
+    from ..factories import make_paid_order
+
+    requires_row_locks()
+    offer = OfferFactory()
+    store = offer.stores.get()
+    cashiers = [
+        MembershipFactory(merchant=offer.merchant, role=Membership.Role.CASHIER).user
+        for _ in range(2)
+    ]
+    orders = [make_paid_order(UserFactory(), offer, 2) for _ in range(8)]
+    codes = [v.code for order in orders for v in order.vouchers.order_by("number")]
+
+    # Eight rounds, each with two cashiers at two tills using the two vouchers of one order.
+    for n in range(len(orders)):
+        results = run_in_threads(
+            2,
+            outcome(
+                lambda i, n=n: services.voucher_redeem(
+                    code=codes[2 * n + i], store_id=store.pk, by=cashiers[i]
+                )
+            ),
+        )
+        assert results == ["ok", "ok"]
+
+    assert set(Order.objects.values_list("status", flat=True)) == {"completed"}
+
+
+def test_a_refund_and_the_last_use_of_an_order_at_once_complete_the_order():
+    from ..factories import make_paid_order
+
+    requires_row_locks()
+    offer = OfferFactory(refundable=True)
+    store = offer.stores.get()
+    cashier = MembershipFactory(merchant=offer.merchant, role=Membership.Role.CASHIER).user
+    orders = [make_paid_order(UserFactory(), offer, 2) for _ in range(8)]
+
+    def use_one_refund_the_other(order, i):
+        use, refund = order.vouchers.order_by("number")
+        if i == 0:
+            services.voucher_redeem(code=use.code, store_id=store.pk, by=cashier)
+        else:
+            services.voucher_refund(
+                voucher_id=refund.pk, by=order.user, reason=services.RefundReason.CUSTOMER
+            )
+
+    for order in orders:
+        results = run_in_threads(
+            2, outcome(lambda i, order=order: use_one_refund_the_other(order, i))
+        )
+        assert results == ["ok", "ok"]
+
+    assert set(Order.objects.values_list("status", flat=True)) == {"completed"}

@@ -311,6 +311,24 @@ def test_undo_within_the_window_gives_the_use_back(consumer, offer, store, cashi
         services.redemption_undo(redemption_id=redemption.pk, by=cashier)
     assert err.value.code == "already_undone"
     services.voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
+    assert Order.objects.get(pk=voucher.order_id).status == Order.Status.COMPLETED
+
+
+def test_an_order_completes_when_its_last_voucher_is_used_refunded_or_expired(
+    consumer, offer, store, cashier
+):
+    order = make_paid_order(consumer, offer, 3)
+    used, refunded, expired = order.vouchers.order_by("number")
+
+    services.voucher_redeem(code=used.code, store_id=store.pk, by=cashier)
+    services.voucher_refund(voucher_id=refunded.pk, by=consumer, reason="customer")
+    order.refresh_from_db()
+    assert (order.status, order.vouchers_usable) == (Order.Status.PAID, 1)
+
+    Voucher.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(hours=1))
+    services.expire_vouchers()
+    order.refresh_from_db()
+    assert (order.status, order.vouchers_usable) == (Order.Status.COMPLETED, 0)
 
 
 def test_undo_after_ten_minutes_is_refused(consumer, offer, store, cashier):

@@ -84,6 +84,7 @@ class Command(BaseCommand):
                             payment_deadline=now,
                             paid_at=now,
                             commission_rate=Decimal("0.08"),
+                            vouchers_usable=per_order,
                         )
                         for n in range(chunk // per_order)
                     ]
