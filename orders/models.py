@@ -32,14 +32,12 @@ class Order(TimeStamped):
     unit_price = MoneyField(_("unit price"))
     total = MoneyField(_("total"))
     currency = CurrencyField()
+    # Neither indexed alone: orders are read by buyer or by deal; the partial
+    # index below finds the unpaid ones whose time ran out.
     status = models.CharField(
-        _("status"),
-        max_length=16,
-        choices=Status.choices,
-        default=Status.PENDING_PAYMENT,
-        db_index=True,
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING_PAYMENT
     )
-    payment_deadline = models.DateTimeField(_("pay before"), db_index=True)
+    payment_deadline = models.DateTimeField(_("pay before"))
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     # Fixed when the order is paid, so later rate changes never reprice it.
@@ -54,6 +52,13 @@ class Order(TimeStamped):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["payment_deadline"],
+                condition=Q(status="pending_payment"),
+                name="order_unpaid_deadline",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="order_quantity_positive"),
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
@@ -84,8 +89,18 @@ class OrderEvent(models.Model):
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
     note = models.TextField(blank=True)
+    # Kept by the ORM, not by a database key: every redemption at a store
+    # writes an event by the same cashier, and a key check per event
+    # share-locks that one user row from every till at once. Not indexed:
+    # nothing reads events by user (users with orders are never deleted).
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -178,9 +193,19 @@ class Voucher(TimeStamped):
 
 class Redemption(models.Model):
     voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="redemptions")
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="redemptions")
+    # The store and the cashier are checked when written (the redemption
+    # reads both under the voucher's lock) and kept by PROTECT in the ORM,
+    # not by database keys: a busy store's redemptions all point at the same
+    # two rows, and a key check per redemption share-locks them from every
+    # till at once (PostgreSQL then builds a multixact per locker).
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, related_name="redemptions", db_constraint=False
+    )
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="redemptions_done"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="redemptions_done",
+        db_constraint=False,
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     undone_at = models.DateTimeField(null=True, blank=True)
@@ -190,6 +215,7 @@ class Redemption(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="redemptions_undone",
+        db_index=False,  # nothing reads redemptions by who undid them
     )
 
     class Meta:

@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from merchants.models import Membership, Merchant
@@ -502,3 +503,14 @@ def test_the_redemption_statement_is_short_enough_for_psycopg_to_keep_its_parse(
     from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
 
     assert len(services.REDEEM_SQL.encode()) <= MAX_CACHED_STATEMENT_LENGTH
+
+
+def test_a_store_or_cashier_with_redemptions_cannot_be_deleted(consumer, offer, store, cashier):
+    # Kept by PROTECT in the ORM: the database holds no key on these columns.
+    voucher = make_voucher(consumer, offer)
+    services.voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
+
+    for row in (store, cashier):
+        with pytest.raises(ProtectedError):
+            row.delete()
+    assert Redemption.objects.get(voucher=voucher).store_id == store.pk
