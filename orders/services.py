@@ -1,6 +1,8 @@
 """Every write on orders, vouchers and redemptions.
 
-Locks are always taken in the same order: user, offer, order, voucher.
+Locks are taken in the same order: user, offer, order, then the vouchers
+it issues. A voucher's use, refund or expiry locks the voucher first and then
+counts down its order; nothing locks an order and then its existing vouchers.
 """
 
 import functools
@@ -762,7 +764,10 @@ def _count_down_usable(order_ids: Iterable[int], now: datetime) -> None:
     completed. The rows are locked in id order first, so two workers closing
     vouchers of the same orders queue instead of deadlocking."""
     closed = Counter(order_ids)
-    list(Order.objects.filter(pk__in=closed).order_by("pk").select_for_update().values_list("pk"))
+    if len(closed) > 1:
+        list(
+            Order.objects.filter(pk__in=closed).order_by("pk").select_for_update().values_list("pk")
+        )
     by_count: defaultdict[int, list[int]] = defaultdict(list)
     for order_id, n in closed.items():
         by_count[n].append(order_id)
@@ -770,7 +775,10 @@ def _count_down_usable(order_ids: Iterable[int], now: datetime) -> None:
         Order.objects.filter(pk__in=ids).update(
             vouchers_usable=F("vouchers_usable") - n,
             status=Case(
-                When(Q(status=Order.Status.PAID, vouchers_usable=n), then=Value("completed")),
+                When(
+                    Q(status=Order.Status.PAID, vouchers_usable=n),
+                    then=Value(Order.Status.COMPLETED),
+                ),
                 default=F("status"),
             ),
             updated_at=now,

@@ -31,12 +31,4 @@ class Migration(migrations.Migration):
             ],
             migrations.RunSQL.noop,
         ),
-        migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'paid'), _negated=True), ('vouchers_usable__gt', 0), _connector='OR'), name='paid_order_has_usable_vouchers'),
-        ),
-        migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'completed'), _negated=True), ('vouchers_usable', 0), _connector='OR'), name='completed_order_has_no_usable_vouchers'),
-        ),
     ]

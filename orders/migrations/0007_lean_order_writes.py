@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('merchants', '0001_initial'),
         ('offers', '0001_initial'),
-        ('orders', '0005_vouchers_usable'),
+        ('orders', '0006_vouchers_usable_constraints'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
