@@ -3,6 +3,8 @@ money is never lost or invented."""
 
 from decimal import Decimal
 
+from django.db import models
+
 from orders.models import Order, Voucher
 from payments import ledger
 from payments.models import LedgerEntry, Payment, Refund
@@ -40,3 +42,18 @@ def assert_money_adds_up() -> None:
                 Decimal("0"),
             )
             assert money["unused"] == held, (order, money, held)
+
+
+def assert_orders_count_their_vouchers() -> None:
+    # Order.vouchers_usable is kept by counting down in each voucher's change;
+    # whatever a test did, it must equal what the vouchers say.
+    from django.db.models import Count, Q
+
+    wrong = (
+        Order.objects.annotate(
+            issued=Count("vouchers", filter=Q(vouchers__status=Voucher.Status.ISSUED))
+        )
+        .exclude(vouchers_usable=models.F("issued"))
+        .values_list("pk", "status", "vouchers_usable", "issued")
+    )
+    assert not list(wrong), list(wrong)
