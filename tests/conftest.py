@@ -4,7 +4,7 @@ import pytest
 
 from merchants.models import Membership
 
-from .factories import MembershipFactory, OfferFactory, StoreFactory, UserFactory
+from .factories import MembershipFactory, OfferFactory, StoreFactory, UserFactory, make_cashier
 
 
 @pytest.fixture(autouse=True)
@@ -77,7 +77,7 @@ def owner(merchant):
 
 @pytest.fixture
 def cashier(merchant):
-    return MembershipFactory(merchant=merchant, role=Membership.Role.CASHIER).user
+    return make_cashier(merchant)
 
 
 @pytest.fixture

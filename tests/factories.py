@@ -139,6 +139,11 @@ def make_paid_order(user: User, offer: Offer, quantity: int = 1) -> Order:
     return pay(make_order(user, offer, quantity))
 
 
+def make_cashier(merchant: Merchant) -> User:
+    """A new user on the merchant's staff as a cashier."""
+    return MembershipFactory(merchant=merchant, role=Membership.Role.CASHIER).user
+
+
 def make_voucher(user: User | None = None, offer: Offer | None = None) -> Voucher:
     """One issued voucher of a paid order."""
     user = user or UserFactory()

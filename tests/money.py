@@ -3,7 +3,7 @@ money is never lost or invented."""
 
 from decimal import Decimal
 
-from django.db import models
+from django.db.models import Count, F, Q
 
 from orders.models import Order, Voucher
 from payments import ledger
@@ -47,13 +47,11 @@ def assert_money_adds_up() -> None:
 def assert_orders_count_their_vouchers() -> None:
     # Order.vouchers_usable is kept by counting down in each voucher's change;
     # whatever a test did, it must equal what the vouchers say.
-    from django.db.models import Count, Q
-
     wrong = (
         Order.objects.annotate(
             issued=Count("vouchers", filter=Q(vouchers__status=Voucher.Status.ISSUED))
         )
-        .exclude(vouchers_usable=models.F("issued"))
+        .exclude(vouchers_usable=F("issued"))
         .values_list("pk", "status", "vouchers_usable", "issued")
     )
     assert not list(wrong), list(wrong)

@@ -8,7 +8,6 @@ from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from merchants.models import Membership
 from offers.models import Offer
 from orders import throttle
 from orders.api import RedemptionOutput
@@ -17,7 +16,14 @@ from orders.models import Order, RedeemFailures, Redemption, Voucher
 from orders.services import redemption_undo, voucher_redeem
 from orders.throttle import parse_rate
 
-from ..factories import MembershipFactory, OfferFactory, StoreFactory, UserFactory, make_voucher
+from ..factories import (
+    MembershipFactory,
+    OfferFactory,
+    StoreFactory,
+    UserFactory,
+    make_cashier,
+    make_voucher,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +97,7 @@ def test_the_whole_funnel_through_the_api(offer, store):
     code = vouchers[0]["code"]
     assert vouchers[0]["code_display"] == format_code(code)
 
-    cashier = MembershipFactory(merchant=offer.merchant, role=Membership.Role.CASHIER).user
+    cashier = make_cashier(offer.merchant)
     pos = api(cashier)
     assert pos.get("/api/v1/me/").json()["memberships"][0]["stores"] == [store.pk]
     redeemed = pos.post(
@@ -226,7 +232,7 @@ def test_consumers_see_only_their_own_orders_and_vouchers(offer):
 
 def test_redemption_refusals(offer, store, consumer):
     voucher = make_voucher(consumer, offer)
-    cashier = api(MembershipFactory(merchant=offer.merchant, role="cashier").user)
+    cashier = api(make_cashier(offer.merchant))
     refused(
         cashier.post("/api/v1/redemptions/", {"code": "nope", "store": store.pk}, format="json"),
         400,
@@ -277,7 +283,7 @@ def test_redemption_refusals(offer, store, consumer):
 
 def test_wrong_codes_are_throttled_with_429(offer, store):
     voucher = make_voucher(UserFactory(), offer)
-    cashier = api(MembershipFactory(merchant=offer.merchant, role="cashier").user)
+    cashier = api(make_cashier(offer.merchant))
     for i in range(10):
         payload = f"{i:011d}"
         cashier.post(
@@ -300,7 +306,7 @@ def test_the_throttle_window_ends_and_lets_the_cashier_in_again(
     settings.REDEEM_FAILURE_RATE = "2/10m"
     clock = [600.0 * 1000]  # the start of a window, on a clock the test moves
     monkeypatch.setattr(throttle, "time", SimpleNamespace(time=lambda: clock[0]))
-    cashier = api(MembershipFactory(merchant=offer.merchant, role="cashier").user)
+    cashier = api(make_cashier(offer.merchant))
     wrong = {"code": "00000000000" + check_symbol("00000000000"), "store": store.pk}
     for _ in range(2):
         refused(cashier.post("/api/v1/redemptions/", wrong, format="json"), 404, "unknown_code")
@@ -311,7 +317,7 @@ def test_the_throttle_window_ends_and_lets_the_cashier_in_again(
 
 def test_malformed_codes_count_too_and_old_windows_are_forgotten(offer, store, settings):
     settings.REDEEM_FAILURE_RATE = "3/10m"
-    user = MembershipFactory(merchant=offer.merchant, role="cashier").user
+    user = make_cashier(offer.merchant)
     RedeemFailures.objects.create(scope=f"staff:{user.pk}", window=1, count=99)  # long ago
     cashier = api(user)
     for _ in range(3):
@@ -332,7 +338,7 @@ def test_a_bad_throttle_rate_is_refused_at_once():
 
 def test_undo_through_the_api(offer, store):
     voucher = make_voucher(UserFactory(), offer)
-    cashier = api(MembershipFactory(merchant=offer.merchant, role="cashier").user)
+    cashier = api(make_cashier(offer.merchant))
     redemption = cashier.post(
         "/api/v1/redemptions/", {"code": voucher.code, "store": store.pk}, format="json"
     ).json()
@@ -342,7 +348,7 @@ def test_undo_through_the_api(offer, store):
 
 
 def test_a_redemption_reads_the_same_as_its_declared_schema(offer, store):
-    cashier = MembershipFactory(merchant=offer.merchant, role="cashier").user
+    cashier = make_cashier(offer.merchant)
     voucher = make_voucher(UserFactory(), offer)
     redemption = voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
     undone = redemption_undo(redemption_id=redemption.pk, by=cashier)

@@ -8,17 +8,16 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from merchants.models import Membership
 from offers.models import Offer
 
 from ..factories import (
     PASSWORD,
     CategoryFactory,
-    MembershipFactory,
     MerchantFactory,
     OfferFactory,
     StoreFactory,
     UserFactory,
+    make_cashier,
 )
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
@@ -56,7 +55,7 @@ def city_with_deals():
         status=Offer.Status.PENDING_REVIEW,
         published_at=None,
     )
-    cashier = MembershipFactory(merchant=merchant, role=Membership.Role.CASHIER).user
+    cashier = make_cashier(merchant)
     admin = UserFactory(email="admin@e2e.example", is_staff=True, is_superuser=True)
     return {"deal": deal, "pending": pending, "cashier": cashier, "admin": admin}
 

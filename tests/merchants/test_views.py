@@ -21,6 +21,7 @@ from ..factories import (
     OfferFactory,
     StoreFactory,
     UserFactory,
+    make_cashier,
     make_voucher,
 )
 
@@ -223,7 +224,7 @@ def test_ten_wrong_codes_pause_redeeming_even_for_a_good_code(client, cashier, o
 
 
 def test_the_store_is_throttled_for_every_cashier(client, offer, store):
-    cashiers = [MembershipFactory(merchant=offer.merchant, role="cashier").user for _ in range(2)]
+    cashiers = [make_cashier(offer.merchant) for _ in range(2)]
     client.force_login(cashiers[0])
     for i in range(10):
         redeem(client, store, f"{i:011d}" + check_symbol(f"{i:011d}"))

@@ -4,11 +4,10 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from merchants.models import Membership
 from orders import services
 from orders.models import Order
 
-from ..factories import MembershipFactory, OfferFactory, UserFactory, make_order, make_paid_order
+from ..factories import OfferFactory, UserFactory, make_cashier, make_order, make_paid_order
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,7 +23,7 @@ def migrate(targets):
 def test_usable_vouchers_are_counted_and_orders_left_paid_by_the_old_race_are_completed():
     offer = OfferFactory()
     store = offer.stores.get()
-    cashier = MembershipFactory(merchant=offer.merchant, role=Membership.Role.CASHIER).user
+    cashier = make_cashier(offer.merchant)
     half_used = make_paid_order(UserFactory(), offer, 2)
     stuck = make_paid_order(UserFactory(), offer, 2)
     unpaid = make_order(UserFactory(), offer, 1)

@@ -3,7 +3,6 @@
 import pytest
 from django.db.models import Sum
 
-from merchants.models import Membership
 from o2o.errors import DomainError
 from orders import services
 from orders.models import Order, Redemption, Voucher
@@ -11,7 +10,14 @@ from payments.models import Payment
 from payments.services import payment_start, payment_succeeded
 
 from ..concurrency import requires_row_locks, run_in_threads
-from ..factories import MembershipFactory, OfferFactory, UserFactory, make_order, make_voucher
+from ..factories import (
+    OfferFactory,
+    UserFactory,
+    make_cashier,
+    make_order,
+    make_paid_order,
+    make_voucher,
+)
 
 pytestmark = [pytest.mark.races, pytest.mark.django_db(transaction=True)]
 
@@ -60,10 +66,7 @@ def test_ten_cashiers_redeem_one_voucher_once():
     requires_row_locks()
     offer = OfferFactory()
     store = offer.stores.get()
-    cashiers = [
-        MembershipFactory(merchant=offer.merchant, role=Membership.Role.CASHIER).user
-        for _ in range(10)
-    ]
+    cashiers = [make_cashier(offer.merchant) for _ in range(10)]
     voucher = make_voucher(UserFactory(), offer)
 
     results = run_in_threads(
@@ -84,7 +87,7 @@ def test_a_ten_visit_card_gives_exactly_ten_uses_to_twenty_presses():
     requires_row_locks()
     offer = OfferFactory(uses_per_voucher=10)
     store = offer.stores.get()
-    cashier = MembershipFactory(merchant=offer.merchant, role=Membership.Role.CASHIER).user
+    cashier = make_cashier(offer.merchant)
     voucher = make_voucher(UserFactory(), offer)
 
     results = run_in_threads(
@@ -155,8 +158,6 @@ def test_four_expiry_workers_at_once_expire_or_refund_each_voucher_once():
 
     from payments.models import LedgerEntry, Refund
 
-    from ..factories import make_paid_order
-
     requires_row_locks()
     keep = OfferFactory(refund_on_expiry=False)
     give = OfferFactory(refund_on_expiry=True)
@@ -179,15 +180,10 @@ def test_four_expiry_workers_at_once_expire_or_refund_each_voucher_once():
 
 
 def test_the_last_two_vouchers_of_an_order_used_at_once_complete_the_order():
-    from ..factories import make_paid_order
-
     requires_row_locks()
     offer = OfferFactory()
     store = offer.stores.get()
-    cashiers = [
-        MembershipFactory(merchant=offer.merchant, role=Membership.Role.CASHIER).user
-        for _ in range(2)
-    ]
+    cashiers = [make_cashier(offer.merchant) for _ in range(2)]
     orders = [make_paid_order(UserFactory(), offer, 2) for _ in range(8)]
     codes = [v.code for order in orders for v in order.vouchers.order_by("number")]
 
@@ -207,12 +203,10 @@ def test_the_last_two_vouchers_of_an_order_used_at_once_complete_the_order():
 
 
 def test_a_refund_and_the_last_use_of_an_order_at_once_complete_the_order():
-    from ..factories import make_paid_order
-
     requires_row_locks()
     offer = OfferFactory(refundable=True)
     store = offer.stores.get()
-    cashier = MembershipFactory(merchant=offer.merchant, role=Membership.Role.CASHIER).user
+    cashier = make_cashier(offer.merchant)
     orders = [make_paid_order(UserFactory(), offer, 2) for _ in range(8)]
 
     def use_one_refund_the_other(order, i):

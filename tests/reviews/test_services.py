@@ -4,13 +4,12 @@ from decimal import Decimal
 
 import pytest
 
-from merchants.models import Membership
 from o2o.errors import Conflict, DomainError, NotFound, PermissionDenied
 from orders.services import voucher_redeem
 from reviews import services
 from reviews.models import Review
 
-from ..factories import MembershipFactory, UserFactory, make_voucher
+from ..factories import MembershipFactory, UserFactory, make_cashier, make_voucher
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +25,7 @@ def test_review_after_use_updates_offer_and_merchant_ratings(consumer, offer, us
     services.review_create(user=consumer, voucher_id=used_voucher.pk, rating=4, text="Tasty")
     other = UserFactory()
     second = make_voucher(other, offer)
-    cashier = MembershipFactory(merchant=offer.merchant, role=Membership.Role.CASHIER).user
+    cashier = make_cashier(offer.merchant)
     voucher_redeem(code=second.code, store_id=offer.stores.get().pk, by=cashier)
     services.review_create(user=other, voucher_id=second.pk, rating=5, text="Great")
     offer.refresh_from_db()
