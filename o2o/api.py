@@ -1,11 +1,13 @@
-"""API plumbing shared by every app: one error shape, `{code, detail}`."""
+"""API plumbing shared by every app: one error shape, `{code, detail}`;
+output serializers whose fields are built once."""
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
+from rest_framework.utils.serializer_helpers import BindingDict
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from o2o.errors import DomainError
@@ -30,3 +32,32 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         code = codes if isinstance(codes, str) else "error"
         response.data = {"code": code, "detail": str(exc.detail)}
     return response
+
+
+class FieldsBuiltOnce:
+    """For output serializers whose fields read neither the context nor the
+    serializer instance: the fields are built once per class.
+
+    DRF builds every field again for each serializer it makes (a
+    ModelSerializer from the model's metadata), about 1 ms of CPU for an
+    order with its vouchers: more than the rest of a new order's response.
+    The fields then stay bound to the first serializer made, so a method
+    field must use only the object it is given.
+    """
+
+    _built: ClassVar[dict[type, BindingDict]] = {}
+
+    @property
+    def fields(self) -> BindingDict:
+        cls = type(self)
+        built = FieldsBuiltOnce._built.get(cls)
+        if built is None:
+            built = BindingDict(self)  # type: ignore[arg-type]  # mixed into serializers only
+            for name, field in self.get_fields().items():  # type: ignore[attr-defined]
+                built[name] = field
+            FieldsBuiltOnce._built[cls] = built
+        return built
+
+
+class ModelOutputSerializer(FieldsBuiltOnce, serializers.ModelSerializer):  # type: ignore[misc]
+    """A read-only ModelSerializer whose fields are built once (above)."""

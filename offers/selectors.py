@@ -1,13 +1,17 @@
 """Reads of offers for consumers: what is visible, lists, the offer page."""
 
-from typing import Any
+import functools
+from datetime import datetime
+from typing import Any, cast
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Field, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from merchants.models import Category, City, Merchant, Store
 from merchants.selectors import top_rated_merchants
+from o2o import rawsql
 
 from .filters import OfferFilter
 from .models import Offer
@@ -23,6 +27,48 @@ def visible_offers() -> QuerySet[Offer]:
         Q(sale_starts_at__isnull=True) | Q(sale_starts_at__lte=now),
         Q(sale_ends_at__isnull=True) | Q(sale_ends_at__gt=now),
     )
+
+
+# What an order needs of its offer, and whether visible_offers() holds it,
+# in one prepared statement: every buyer of a flash deal reads it, and
+# building the ORM's query took 2 ms of CPU, several times the read itself.
+# A test holds `on_sale` to visible_offers() case by case.
+OFFER_FOR_ORDER_SQL = rawsql.compact("""
+SELECT o.id, o.merchant_id, o.price, o.currency, o.stock, o.stock_left, o.limit_per_user,
+       o.status, o.status = %(live)s AND m.status = %(approved)s
+       AND (o.sale_starts_at IS NULL OR o.sale_starts_at <= %(now)s)
+       AND (o.sale_ends_at IS NULL OR o.sale_ends_at > %(now)s) AS on_sale
+FROM offers_offer o JOIN merchants_merchant m ON m.id = o.merchant_id
+WHERE o.id = %(offer)s
+""")
+OFFER_FOR_ORDER = (
+    "id", "merchant_id", "price", "currency", "stock", "stock_left", "limit_per_user", "status"
+)  # fmt: skip
+
+
+@functools.cache
+def _offer_for_order_fields() -> tuple[Field | None, ...]:
+    return (*(cast(Field, Offer._meta.get_field(name)) for name in OFFER_FOR_ORDER), None)
+
+
+def offer_for_order(offer_id: int, *, now: datetime | None = None) -> tuple[Offer, bool] | None:
+    """The offer as an order needs it (id, merchant, price, stock, limit; the
+    rest deferred) and whether it is on sale now; None if there is none."""
+    at = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    row = rawsql.fetch_one(
+        OFFER_FOR_ORDER_SQL,
+        {
+            "offer": offer_id,
+            "now": at,
+            "live": Offer.Status.LIVE,
+            "approved": Merchant.Status.APPROVED,
+        },
+        _offer_for_order_fields(),
+    )
+    if row is None:
+        return None
+    offer = rawsql.instance(Offer, dict(zip(OFFER_FOR_ORDER, row, strict=False)))
+    return offer, bool(row[-1])
 
 
 def offers_for_cards(qs: QuerySet[Offer]) -> QuerySet[Offer]:

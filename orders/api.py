@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from o2o.api import ModelOutputSerializer
 from o2o.errors import Conflict, DomainError
 from payments.services import payment_start, payment_succeeded
 
@@ -22,7 +23,7 @@ from .models import Order, Redemption, Voucher
 from .throttle import record_redeem_failure
 
 
-class VoucherOutput(serializers.ModelSerializer):
+class VoucherOutput(ModelOutputSerializer):
     code_display = serializers.SerializerMethodField()
     offer_title = serializers.CharField(source="offer.title")
 
@@ -47,7 +48,7 @@ class VoucherOutput(serializers.ModelSerializer):
         return format_code(voucher.code)
 
 
-class OrderOutput(serializers.ModelSerializer):
+class OrderOutput(ModelOutputSerializer):
     vouchers = VoucherOutput(many=True, read_only=True)
 
     class Meta:

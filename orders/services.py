@@ -35,7 +35,7 @@ from o2o.errors import Conflict, DomainError, NotFound, PermissionDenied
 from o2o.models import check_transition
 from o2o.tasks import enqueue
 from offers.models import Offer
-from offers.selectors import visible_offers
+from offers.selectors import offer_for_order
 from payments import ledger
 
 from . import soldout, throttle
@@ -115,11 +115,12 @@ def order_create(*, user: User, offer_id: object, quantity: object) -> Order:
 
 @transaction.atomic
 def _order_create(*, user: User, offer_pk: int, qty: int) -> Order:
-    offer = visible_offers().select_related("merchant").filter(pk=offer_pk).first()
-    if offer is None:
-        if Offer.objects.filter(pk=offer_pk).exists():
-            raise Conflict("offer_not_available", _("This deal is not on sale right now."))
+    found = offer_for_order(offer_pk)
+    if found is None:
         raise NotFound("offer_not_found", _("This deal does not exist."))
+    offer, on_sale = found
+    if not on_sale:
+        raise Conflict("offer_not_available", _("This deal is not on sale right now."))
 
     if offer.limit_per_user is not None:
         # One buyer's orders are serialised by locking their row, so two tabs

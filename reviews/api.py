@@ -7,11 +7,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from o2o.api import ModelOutputSerializer
+
 from . import services
 from .models import Review
 
 
-class ReviewOutput(serializers.ModelSerializer):
+class ReviewOutput(ModelOutputSerializer):
     class Meta:
         model = Review
         fields = ("id", "voucher", "offer", "merchant", "rating", "text", "created_at")

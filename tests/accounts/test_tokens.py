@@ -52,3 +52,15 @@ def test_tokens_work_without_a_cache(api, monkeypatch):
     monkeypatch.setattr(cache, "set", down)
     client, _user, _token = api
     assert client.get("/api/v1/orders/").status_code == 200
+
+
+def test_an_unknown_token_is_refused_and_a_known_one_reads_its_whole_user(api):
+    client, user, _token = api
+    stranger = APIClient()
+    stranger.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    response = stranger.get("/api/v1/me/")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "Invalid token."
+    me = client.get("/api/v1/me/").json()  # read from the database, then cached
+    assert me["email"] == user.email
+    assert client.get("/api/v1/me/").json() == me

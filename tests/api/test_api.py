@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from offers.models import Offer
 from orders import throttle
-from orders.api import RedemptionOutput
+from orders.api import OrderOutput, RedemptionOutput, VoucherOutput
 from orders.codes import check_symbol, format_code
 from orders.models import Order, RedeemFailures, Redemption, Voucher
 from orders.services import redemption_undo, voucher_redeem
@@ -22,6 +22,8 @@ from ..factories import (
     StoreFactory,
     UserFactory,
     make_cashier,
+    make_order,
+    make_paid_order,
     make_voucher,
 )
 
@@ -345,6 +347,35 @@ def test_undo_through_the_api(offer, store):
     undone = cashier.post(f"/api/v1/redemptions/{redemption['id']}/undo/")
     assert undone.json()["uses_left"] == 1
     refused(cashier.post(f"/api/v1/redemptions/{redemption['id']}/undo/"), 409, "already_undone")
+
+
+def test_orders_serialised_one_after_another_each_read_as_themselves(consumer, offer):
+    # The output's fields are built once (o2o.api.FieldsBuiltOnce) and shared.
+    paid = make_paid_order(consumer, offer, 2)
+    new = make_order(UserFactory(), OfferFactory(price=Decimal("5.5")), 1)
+    first, second = OrderOutput(paid), OrderOutput(new)
+    assert first.fields is second.fields
+    assert (first.data["id"], second.data["id"]) == (paid.pk, new.pk)
+    assert (first.data["total"], second.data["total"]) == (str(paid.total), "5.50")
+    assert [v["order"] for v in first.data["vouchers"]] == [paid.pk, paid.pk]
+    assert second.data["vouchers"] == []
+
+    class DrfVoucher(serializers.ModelSerializer):  # the same fields, built DRF's way
+        code_display = serializers.SerializerMethodField()
+        offer_title = serializers.CharField(source="offer.title")
+        get_code_display = VoucherOutput.get_code_display
+
+        class Meta(VoucherOutput.Meta):
+            pass
+
+    class DrfBuilt(serializers.ModelSerializer):
+        vouchers = DrfVoucher(many=True, read_only=True)
+
+        class Meta(OrderOutput.Meta):
+            pass
+
+    for order in (paid, new):
+        assert OrderOutput(order).data == DrfBuilt(order).data
 
 
 def test_a_redemption_reads_the_same_as_its_declared_schema(offer, store):

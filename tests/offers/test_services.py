@@ -10,7 +10,7 @@ from merchants.models import Membership, Merchant
 from o2o.errors import Conflict, DomainError, PermissionDenied
 from offers import services
 from offers.models import Offer, OfferEvent
-from offers.selectors import visible_offers
+from offers.selectors import offer_for_order, visible_offers
 
 from ..factories import MembershipFactory, OfferFactory, StoreFactory, UserFactory, make_order
 
@@ -248,3 +248,34 @@ def test_a_refused_status_change_is_explained_in_the_users_language(owner, store
     message = str(err.value)
     assert "草稿" in message
     assert "draft" not in message
+
+
+def test_what_an_order_reads_of_an_offer_agrees_with_the_visible_offers(monkeypatch):
+    now = timezone.now()
+    monkeypatch.setattr("offers.selectors.timezone.now", lambda: now)  # one instant for both
+    hour = timedelta(hours=1)
+    cases = [
+        OfferFactory(),
+        OfferFactory(status=Offer.Status.PAUSED),
+        OfferFactory(status=Offer.Status.DRAFT),
+        OfferFactory(sale_starts_at=now - hour, sale_ends_at=now + hour),
+        OfferFactory(sale_starts_at=now + hour),
+        OfferFactory(sale_ends_at=now - hour),
+        OfferFactory(sale_starts_at=now, sale_ends_at=now + hour),  # starts this instant
+        OfferFactory(sale_ends_at=now),  # ended this instant
+        OfferFactory(stock=7, limit_per_user=2, price=Decimal("12.50")),
+        OfferFactory(),
+    ]
+    Merchant.objects.filter(pk=cases[-1].merchant_id).update(status=Merchant.Status.SUSPENDED)
+    visible = set(visible_offers().values_list("pk", flat=True))
+    assert len(visible) == 4
+    for case in cases:
+        read, on_sale = offer_for_order(case.pk)
+        assert on_sale == (case.pk in visible), case
+        assert (read.price, read.stock_left, read.limit_per_user, read.merchant_id) == (
+            case.price,
+            case.stock_left,
+            case.limit_per_user,
+            case.merchant_id,
+        )
+    assert offer_for_order(10**9) is None
