@@ -75,6 +75,13 @@ def fetch_one(
     return values
 
 
+def execute(sql: str, params: Mapping[str, Any]) -> int:
+    """Run a write; the number of rows it touched."""
+    with cursor() as c:
+        c.execute(sql, params)
+        return c.rowcount
+
+
 @functools.cache
 def _converters(alias: str, fields: tuple[models.Field | None, ...]) -> list[tuple[int, Any, Any]]:
     """(column, converter, expression) for what the ORM would convert; none on PostgreSQL."""

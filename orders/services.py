@@ -113,6 +113,14 @@ def order_create(*, user: User, offer_id: object, quantity: object) -> Order:
     return _order_create(user=user, offer_pk=offer_pk, qty=qty)
 
 
+# The flash deal's one contended write, prepared: the ORM took four times
+# as long to build this UPDATE as PostgreSQL took to run it.
+TAKE_STOCK_SQL = rawsql.compact("""
+UPDATE offers_offer SET stock_left = stock_left - %(qty)s
+WHERE id = %(offer)s AND status = %(live)s AND stock_left >= %(qty)s
+""")
+
+
 @transaction.atomic
 def _order_create(*, user: User, offer_pk: int, qty: int) -> Order:
     found = offer_for_order(offer_pk)
@@ -153,9 +161,9 @@ def _order_create(*, user: User, offer_pk: int, qty: int) -> Order:
         )
         # Last, so the offer's row lock, which every buyer of a flash deal
         # queues for, is held only from here to the commit.
-        taken = Offer.objects.filter(
-            pk=offer.pk, status=Offer.Status.LIVE, stock_left__gte=qty
-        ).update(stock_left=F("stock_left") - qty)
+        taken = rawsql.execute(
+            TAKE_STOCK_SQL, {"offer": offer.pk, "qty": qty, "live": Offer.Status.LIVE}
+        )
         if not taken:
             left = Offer.objects.values_list("stock_left", flat=True).get(pk=offer.pk) or 0
             if left == 0:

@@ -467,3 +467,21 @@ def test_schema_and_local_docs(client):
     assert "swagger-ui" in docs
     assert "cdn" not in docs.lower()
     assert "/static/drf_spectacular_sidecar/" in docs
+
+
+def test_a_refusal_is_logged_as_information_with_its_code_not_as_a_warning(consumer, caplog):
+    sold = OfferFactory(stock=1)
+    api(UserFactory()).post("/api/v1/orders/", {"offer": sold.pk, "quantity": 1}, format="json")
+    caplog.clear()
+    with caplog.at_level("INFO"):
+        refused(
+            api(consumer).post("/api/v1/orders/", {"offer": sold.pk, "quantity": 1}, format="json"),
+            409,
+            "sold_out",
+        )
+    logged = [(r.levelname, r.getMessage()) for r in caplog.records if r.name != "axes"]
+    assert logged == [("INFO", "refused sold_out: /api/v1/orders/")]
+    caplog.clear()
+    with caplog.at_level("INFO"):
+        api(consumer).get("/api/v1/no-such-thing/")  # not a refusal: Django's warning stays
+    assert any(r.levelname == "WARNING" and r.name == "django.request" for r in caplog.records)
