@@ -19,15 +19,15 @@ logger = logging.getLogger(__name__)
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Turn domain errors and DRF errors into `{code, detail}` JSON."""
     if isinstance(exc, DomainError):
-        response = Response({"code": exc.code, "detail": str(exc.message)}, status=exc.status)
+        refusal = Response({"code": exc.code, "detail": str(exc.message)}, status=exc.status)
         # A refusal the API was built to give (sold out, already used) is an
         # answer, not a warning: logged at INFO with its code, and Django's
         # own WARNING for a 4xx skipped. A flash crowd's 900 "sold out"
         # answers would otherwise be 900 warnings.
         request = context.get("request")
         logger.info("refused %s: %s", exc.code, getattr(request, "path", "-"))
-        response._has_been_logged = True  # type: ignore[attr-defined]  # read by django.utils.log
-        return response
+        refusal._has_been_logged = True  # type: ignore[attr-defined]  # read by django.utils.log
+        return refusal
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
