@@ -67,7 +67,7 @@ def offer_for_order(offer_id: int, *, now: datetime | None = None) -> tuple[Offe
     )
     if row is None:
         return None
-    offer = rawsql.instance(Offer, dict(zip(OFFER_FOR_ORDER, row, strict=False)))
+    offer = rawsql.instance(Offer, dict(zip(OFFER_FOR_ORDER, row[:-1], strict=True)))
     return offer, bool(row[-1])
 
 
