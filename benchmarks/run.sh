@@ -71,9 +71,12 @@ PAIRS=()
 for r in $(seq "$ROUNDS"); do
   # 15,000 fresh codes per round: more than a round redeems.
   sed -n "$(( (r - 1) * 15000 + 1 )),$(( r * 15000 ))p" var/bench-codes.txt > var/bench-codes-run.txt
-  wrk -t2 -c32 -d"$ROUND" --latency "http://127.0.0.1:$PORT/bench/ceiling/" > "var/bench-ceiling-r$r.txt"
-  wrk -t2 -c32 -d"$ROUND" --latency -s benchmarks/redeem.lua "http://127.0.0.1:$PORT" \
-    -- var/bench-codes-run.txt 2 "$CASHIER_TOKEN" "$STORE_ID" > "var/bench-redemption-r$r.txt"
+  # Each run with the CPU it cost per request, by process (cpu_per_request.py).
+  $BIN/python benchmarks/cpu_per_request.py "var/bench-ceiling-r$r.txt" -- \
+    wrk -t2 -c32 -d"$ROUND" --latency "http://127.0.0.1:$PORT/bench/ceiling/"
+  $BIN/python benchmarks/cpu_per_request.py "var/bench-redemption-r$r.txt" -- \
+    wrk -t2 -c32 -d"$ROUND" --latency -s benchmarks/redeem.lua "http://127.0.0.1:$PORT" \
+    -- var/bench-codes-run.txt 2 "$CASHIER_TOKEN" "$STORE_ID"
   PAIRS+=("var/bench-ceiling-r$r.txt:var/bench-redemption-r$r.txt")
 done
 $BIN/python benchmarks/wrk_summary.py --rounds "${PAIRS[@]}"
