@@ -67,7 +67,7 @@ def main() -> None:
     text = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     after, (all1, idle1) = cpu_by_group(), machine()
-    spent = Counter({k: after[k] - before[k] for k in after})  # processes that lived through
+    spent = Counter({k: after[k] - before[k] for k in after})  # a process that ended is missed
     spent["wrk"] = (children1.ru_utime + children1.ru_stime) - (
         children0.ru_utime + children0.ru_stime
     )

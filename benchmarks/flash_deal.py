@@ -57,11 +57,14 @@ def crowd(url: str, offer_id: int, tokens: list[str]) -> dict[str, float]:
     here = os.path.dirname(os.path.abspath(__file__))
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listed:
         listed.write("\n".join(tokens) + "\n")
-    out = subprocess.run(
-        ["wrk", "-t1", "-c64", "-d120s", "--timeout", "30s",
-         "-s", os.path.join(here, "flash_deal.lua"), url, "--", listed.name, str(offer_id)],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+    try:
+        out = subprocess.run(
+            ["wrk", "-t1", "-c64", "-d120s", "--timeout", "30s",
+             "-s", os.path.join(here, "flash_deal.lua"), url, "--", listed.name, str(offer_id)],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+    finally:
+        os.unlink(listed.name)
     line = next(x for x in out.splitlines() if x.startswith("FLASH "))
     return {k: float(v) for k, v in (pair.split("=") for pair in line.split()[1:])}
 
