@@ -11,6 +11,7 @@ DURATION=${BENCH_DURATION:-20s}
 PORT=${BENCH_PORT:-8090}
 ROUNDS=${BENCH_ROUNDS:-3}  # redemption rounds, each beside its own ceiling run
 ROUND=${BENCH_ROUND_DURATION:-10s}
+UPPER_BOUND=${BENCH_UPPER_BOUND:-0}  # 1: also the redemption's upper bound (README)
 export DJANGO_SETTINGS_MODULE=o2o.settings.production
 export SECRET_KEY=benchmark-only-secret-key-not-for-production-use-0123456789
 export ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=False SECURE_COOKIES=False
@@ -35,7 +36,7 @@ $BIN/python manage.py grow_bench_data --offers "$OFFERS" --vouchers "$VOUCHERS" 
 fi
 mkdir -p var
 # Fresh vouchers for the redemption run (each request redeems a new code).
-read -r STORE_ID CASHIER_TOKEN < <($BIN/python benchmarks/redemption_setup.py var/bench-codes.txt $(( ROUNDS * 15000 + 5000 )))
+read -r STORE_ID CASHIER_TOKEN < <($BIN/python benchmarks/redemption_setup.py var/bench-codes.txt $(( ROUNDS * 15000 * (1 + UPPER_BOUND) + 5000 )))
 $BIN/python manage.py shell -v 0 -c "from django.db import connection; connection.cursor().execute('VACUUM ANALYZE')" || true
 
 OFFER_ID=$($BIN/python manage.py shell -v 0 -c "from offers.selectors import visible_offers; print(visible_offers().order_by('-sold_count').first().pk)")
@@ -67,19 +68,30 @@ wrk -t2 -c32 -d"$ROUND" --latency -s benchmarks/redeem.lua "http://127.0.0.1:$PO
 $BIN/python benchmarks/wrk_summary.py api-floor var/bench-api-floor.txt
 wrk -t2 -c32 -d3s -s benchmarks/redeem.lua "http://127.0.0.1:$PORT" \
   -- var/bench-codes-warm.txt 2 "$CASHIER_TOKEN" "$STORE_ID" > /dev/null
-PAIRS=()
-for r in $(seq "$ROUNDS"); do
-  # 15,000 fresh codes per round: more than a round redeems.
-  sed -n "$(( (r - 1) * 15000 + 1 )),$(( r * 15000 ))p" var/bench-codes.txt > var/bench-codes-run.txt
-  # Each run with the CPU it cost per request, by process (cpu_per_request.py).
-  $BIN/python benchmarks/cpu_per_request.py "var/bench-ceiling-r$r.txt" -- \
-    wrk -t2 -c32 -d"$ROUND" --latency "http://127.0.0.1:$PORT/bench/ceiling/"
-  $BIN/python benchmarks/cpu_per_request.py "var/bench-redemption-r$r.txt" -- \
-    wrk -t2 -c32 -d"$ROUND" --latency -s benchmarks/redeem.lua "http://127.0.0.1:$PORT" \
-    -- var/bench-codes-run.txt 2 "$CASHIER_TOKEN" "$STORE_ID"
-  PAIRS+=("var/bench-ceiling-r$r.txt:var/bench-redemption-r$r.txt")
-done
+rounds() {  # NAME FIRST_CHUNK [PATH]: ROUNDS pairs of (ceiling, the redemption's requests to PATH)
+  PAIRS=()
+  for r in $(seq "$ROUNDS"); do
+    # 15,000 fresh codes per round: more than a round redeems.
+    sed -n "$(( ($2 + r - 1) * 15000 + 1 )),$(( ($2 + r) * 15000 ))p" var/bench-codes.txt > var/bench-codes-run.txt
+    # Each run with the CPU it cost per request, by process (cpu_per_request.py).
+    $BIN/python benchmarks/cpu_per_request.py "var/bench-ceiling-$1$r.txt" -- \
+      wrk -t2 -c32 -d"$ROUND" --latency "http://127.0.0.1:$PORT/bench/ceiling/"
+    $BIN/python benchmarks/cpu_per_request.py "var/bench-$1$r.txt" -- \
+      wrk -t2 -c32 -d"$ROUND" --latency -s benchmarks/redeem.lua "http://127.0.0.1:$PORT" \
+      -- var/bench-codes-run.txt 2 "$CASHIER_TOKEN" "$STORE_ID" ${3:-}
+    PAIRS+=("var/bench-ceiling-$1$r.txt:var/bench-$1$r.txt")
+  done
+}
+rounds redemption-r 0
 $BIN/python benchmarks/wrk_summary.py --rounds "${PAIRS[@]}"
+
+if [ "$UPPER_BOUND" = 1 ]; then
+  # The same statement and rules with nothing around them (o2o/bench.py):
+  # not the product, a measure of what DRF and the token's cache cost.
+  echo "redemption's upper bound (POST /bench/redemption-upper-bound/: no DRF, the token's user kept in the process for good; not the product):"
+  rounds upper-bound-u "$ROUNDS" /bench/redemption-upper-bound/
+  $BIN/python benchmarks/wrk_summary.py --reference-rounds "${PAIRS[@]}"
+fi
 
 echo "flash deal:"
 $BIN/python benchmarks/flash_deal.py "http://127.0.0.1:$PORT"

@@ -1,13 +1,24 @@
-"""The ceiling for load benchmarks: a bare view rendering 20 rows from the
-same database on the same server. Routed only when BENCHMARK_VIEWS is on."""
+"""Views for the load benchmarks, routed only when BENCHMARK_VIEWS is on: the
+ceiling (a bare view rendering 20 rows from the same database on the same
+server), the API floor and the redemption's upper bound."""
 
-from django.http import HttpRequest, HttpResponse
+import json
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import engines
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from rest_framework.authtoken.models import Token
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from notifications.services import redeemed_notice_params
+from o2o import rawsql
+from o2o.errors import DomainError
 from offers.models import Offer
 
 TEMPLATE = engines["django"].from_string(
@@ -29,3 +40,68 @@ class ApiFloor(APIView):
 
     def post(self, request: Request) -> Response:
         return Response({"ok": True}, status=201)
+
+
+_USER_BY_TOKEN: dict[str, int] = {}
+
+
+@csrf_exempt
+@require_POST
+def redemption_upper_bound(request: HttpRequest) -> HttpResponse:
+    """What a redemption costs with nothing around its statement: how far
+    leaving DRF and the token's cache could take the redemption's figures.
+
+    The same statement, rules and answer as POST /api/v1/redemptions/
+    (orders.services.voucher_redeem), in a plain Django view, with the token's
+    user kept in this process for good: never invalidated, so a revoked token
+    would keep working, which is why the product does not do this.
+    Measured by `BENCH_UPPER_BOUND=1 make bench` (benchmarks/README.md).
+    """
+    from orders import services, throttle
+    from orders.codes import normalize_code
+
+    key = request.headers.get("Authorization", "").removeprefix("Token ")
+    user_id = _USER_BY_TOKEN.get(key)
+    if user_id is None:
+        found = Token.objects.filter(key=key).values_list("user_id", flat=True).first()
+        if found is None:
+            return JsonResponse({"code": "not_authenticated"}, status=401)
+        user_id = _USER_BY_TOKEN[key] = found
+    body = json.loads(request.body)
+    store_id = int(body["store"])
+    window = throttle.Window.current(staff_id=user_id, store_id=store_id)
+    now = timezone.now()
+    params = {
+        "code": normalize_code(str(body["code"])),
+        "store": store_id,
+        "user": user_id,
+        "by": user_id,
+        "now": now,
+        **window.params(),
+        **redeemed_notice_params(),
+    }
+    try:
+        with transaction.atomic():
+            row = rawsql.fetch_one(services.REDEEM_SQL, params, services._facts_fields())
+            window.refuse_if_closed(row[-1] if row else 0)
+            if row is None or row[0] is None:
+                raise services.RedemptionRefused("unknown_code", "", status=404)
+            facts = services._RedeemFacts.from_row(row)
+            services._check_redeemable(facts, now=now)
+    except DomainError as err:
+        return JsonResponse({"code": err.code, "detail": str(err)}, status=err.status)
+    voucher = facts.voucher
+    return JsonResponse(
+        {
+            "id": row[services.FACTS_COLUMNS],
+            "voucher": voucher.pk,
+            "store": store_id,
+            "offer": voucher.offer_id,
+            "offer_title": facts.offer_title,
+            "uses_left": voucher.uses_left - 1,
+            "voucher_status": "redeemed" if voucher.uses_left == 1 else voucher.status,
+            "created_at": now.isoformat(),
+            "undone_at": None,
+        },
+        status=201,
+    )

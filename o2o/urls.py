@@ -24,11 +24,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
 ]
 if settings.BENCHMARK_VIEWS:
-    from o2o.bench import ApiFloor, ceiling
+    from o2o.bench import ApiFloor, ceiling, redemption_upper_bound
 
     urlpatterns[:0] = [  # first, so that the ceiling is as cheap as it can be
         path("bench/ceiling/", ceiling, name="bench-ceiling"),
         path("bench/api-floor/", ApiFloor.as_view(), name="bench-api-floor"),
+        path("bench/redemption-upper-bound/", redemption_upper_bound),
     ]
 if settings.DEBUG or settings.SERVE_MEDIA:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,50 @@
+"""The benchmark views stay true to what they stand for (benchmarks/README.md)."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test import RequestFactory
+from rest_framework.authtoken.models import Token
+
+from o2o.bench import redemption_upper_bound
+from orders.models import Redemption
+
+from ..factories import make_cashier, make_voucher
+
+pytestmark = pytest.mark.django_db
+
+
+def post(user, body):
+    token = Token.objects.get_or_create(user=user)[0].key
+    request = RequestFactory().post(
+        "/bench/redemption-upper-bound/",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {token}",
+    )
+    return redemption_upper_bound(request)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the redemption's one statement")
+def test_the_upper_bound_redeems_as_the_api_does(consumer, offer, store):
+    """Its figures would mean nothing if it did less than a redemption."""
+    voucher = make_voucher(consumer, offer)
+    cashier = make_cashier(offer.merchant)
+
+    used = post(cashier, {"code": voucher.code, "store": store.pk})
+    assert used.status_code == 201
+    answer = json.loads(used.content)
+    assert answer["uses_left"] == 0
+    assert answer["voucher_status"] == "redeemed"
+    voucher.refresh_from_db()
+    assert voucher.status == "redeemed"
+    redemption = Redemption.objects.get(voucher=voucher)
+    assert redemption.pk == answer["id"]
+    assert redemption.by == cashier
+    assert voucher.order.events.filter(kind="redeemed").count() == 1
+
+    again = post(cashier, {"code": voucher.code, "store": store.pk})
+    assert again.status_code == 409
+    assert json.loads(again.content)["code"] == "already_redeemed"
+    assert post(consumer, {"code": voucher.code, "store": store.pk}).status_code == 403
