@@ -16,7 +16,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from notifications.services import redeemed_notice_params
 from o2o import rawsql
 from o2o.errors import DomainError
 from offers.models import Offer
@@ -71,29 +70,21 @@ def redemption_upper_bound(request: HttpRequest) -> HttpResponse:
     store_id = int(body["store"])
     window = throttle.Window.current(staff_id=user_id, store_id=store_id)
     now = timezone.now()
-    params = {
-        "code": normalize_code(str(body["code"])),
-        "store": store_id,
-        "user": user_id,
-        "by": user_id,
-        "now": now,
-        **window.params(),
-        **redeemed_notice_params(),
-    }
+    params = {"code": normalize_code(str(body["code"])), "store": store_id, "user": user_id}
+    params = services.statement_params(params, window, now)
     try:
         with transaction.atomic():
             row = rawsql.fetch_one(services.REDEEM_SQL, params, services._facts_fields())
-            window.refuse_if_closed(row[-1] if row else 0)
-            if row is None or row[0] is None:
-                raise services.RedemptionRefused("unknown_code", "", status=404)
-            facts = services._RedeemFacts.from_row(row)
-            services._check_redeemable(facts, now=now)
+            redemption_id, _accounts, _amounts, failures = row[services.FACTS_COLUMNS :]  # type: ignore[index]  # PostgreSQL: always a row
+            facts = services._judge(
+                row, failures=failures, window=window, store_id=store_id, now=now
+            )
     except DomainError as err:
         return JsonResponse({"code": err.code, "detail": str(err)}, status=err.status)
     voucher = facts.voucher
     return JsonResponse(
         {
-            "id": row[services.FACTS_COLUMNS],
+            "id": redemption_id,
             "voucher": voucher.pk,
             "store": store_id,
             "offer": voucher.offer_id,

@@ -74,7 +74,12 @@ class Window:
 
     def params(self) -> dict[str, object]:
         staff, store = self.scopes
-        return {"throttle_window": self.number, "throttle_staff": staff, "throttle_store": store}
+        return {
+            "throttle_window": self.number,
+            "throttle_staff": staff,
+            "throttle_store": store,
+            "throttle_limit": self.limit,
+        }
 
     def failures(self) -> int:
         """The count, read on its own (where no statement of the redemption reads it)."""
@@ -91,7 +96,7 @@ class Window:
 
 
 def record_redeem_failure(*, by: User, store_id: int, code: str) -> None:
-    """Count a wrong code (after the refused redemption rolled back)."""
+    """Count a wrong code (after the refused redemption, which wrote nothing)."""
     if code not in GUESS_CODES:
         return
     window = Window.current(staff_id=by.pk, store_id=store_id)
