@@ -55,6 +55,13 @@ def test_the_demo_consumer_has_vouchers_in_several_states(seeded):
     assert {Voucher.Status.ISSUED, Voucher.Status.REDEEMED} <= statuses
 
 
+def test_the_merchants_funnel_starts_with_views(seeded):
+    """A dashboard's funnel reads views → orders → ...: browsing comes first."""
+    live = Offer.objects.filter(status=Offer.Status.LIVE).annotate(n_orders=Count("orders"))
+    assert not live.filter(view_count=0).exists()
+    assert not live.filter(view_count__lte=F("n_orders")).exists()
+
+
 def test_seeding_twice_changes_nothing(seeded):
     before = {model: model.objects.count() for model in MODELS}
     call_command("seed_demo", "--no-images", verbosity=0)

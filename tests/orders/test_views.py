@@ -1,6 +1,9 @@
 """Buying and using deals in the browser."""
 
+from datetime import timedelta
+
 import pytest
+from django.db.models import F
 from django.urls import reverse
 
 from orders.models import Order, Voucher
@@ -148,5 +151,8 @@ def test_inbox_tells_about_paid_orders(client, consumer, offer, django_capture_o
     client.force_login(consumer)
     body = client.get(reverse("notifications:inbox")).content.decode()
     assert "Your vouchers for" in body
+    assert ">now</time>" in body  # not "0 minutes"
+    consumer.notifications.update(created_at=F("created_at") - timedelta(hours=3))
+    assert ">3\xa0hours ago</time>" in client.get(reverse("notifications:inbox")).content.decode()
     client.post(reverse("notifications:mark_read"))
     assert consumer.notifications.filter(read_at__isnull=True).count() == 0

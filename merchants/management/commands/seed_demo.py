@@ -13,6 +13,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.db.models import F
 from django.test.utils import override_settings
 
 from accounts.models import User
@@ -860,6 +861,11 @@ class Command(BaseCommand):
                     self.rng.choice(REVIEW_TEXTS)[0] if used and self.rng.random() < 0.7 else None
                 )
                 self._buy(user, offer, owners, redeem=used, review=rating)
+        # Browsing comes first in the funnel: past views of every live deal,
+        # as the counters would have flushed them (o2o.counters).
+        for offer in Offer.objects.filter(status="live").order_by("pk"):
+            seen = offer.sold_count * self.rng.randint(6, 18) + self.rng.randint(40, 400)
+            Offer.objects.filter(pk=offer.pk).update(view_count=F("view_count") + seen)
 
     def _buy(
         self, user: User, offer: Offer, owners: dict[str, User], *, redeem: bool, review: int | None
