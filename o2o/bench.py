@@ -16,7 +16,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from o2o import rawsql
 from o2o.errors import DomainError
 from offers.models import Offer
 
@@ -71,10 +70,9 @@ def redemption_upper_bound(request: HttpRequest) -> HttpResponse:
     window = throttle.Window.current(staff_id=user_id, store_id=store_id)
     now = timezone.now()
     params = {"code": normalize_code(str(body["code"])), "store": store_id, "user": user_id}
-    params = services.statement_params(params, window, now)
     try:
         with transaction.atomic():
-            row = rawsql.fetch_one(services.REDEEM_SQL, params, services._facts_fields())
+            row = services.redeem_statement(params, window, now)
             redemption_id, _accounts, _amounts, failures = row[services.FACTS_COLUMNS :]  # type: ignore[index]  # PostgreSQL: always a row
             facts = services._judge(
                 row, failures=failures, window=window, store_id=store_id, now=now

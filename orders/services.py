@@ -416,12 +416,13 @@ def _judge(
     return facts
 
 
-def statement_params(
+def redeem_statement(
     params: dict[str, Any], window: throttle.Window, now: datetime
-) -> dict[str, Any]:
-    """REDEEM_SQL's parameters, beside the code, store and user (who redeems)."""
+) -> list[Any] | None:
+    """REDEEM_SQL run for the code, store and user (who redeems) in `params`:
+    the facts, the redemption's id and legs if it wrote, the wrong-code count."""
     extra = {"now": now, "by": params["user"], **window.params(), **redeemed_notice_params()}
-    return {**params, **extra}
+    return rawsql.fetch_one(REDEEM_SQL, {**params, **extra}, _facts_fields())
 
 
 def _redeem_in_one_statement(
@@ -435,7 +436,7 @@ def _redeem_in_one_statement(
     now = timezone.now()
     refusal: DomainError | None = None
     with transaction.atomic():
-        row = rawsql.fetch_one(REDEEM_SQL, statement_params(params, window, now), _facts_fields())
+        row = redeem_statement(params, window, now)
         redemption_id, accounts, amounts, failures = row[FACTS_COLUMNS:] if row else (None,) * 4
         try:
             facts = _judge(

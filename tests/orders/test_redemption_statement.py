@@ -114,11 +114,7 @@ def test_the_statement_writes_nothing_that_the_rules_refuse(
     params = {"code": code, "store": store_id, "user": user.pk}
 
     # The statement alone, without the rules in Python: nothing written.
-    row = services.rawsql.fetch_one(
-        services.REDEEM_SQL,
-        services.statement_params(params, window, timezone.now()),
-        services._facts_fields(),
-    )
+    row = services.redeem_statement(params, window, timezone.now())
     assert row[services.FACTS_COLUMNS] is None
     assert Redemption.objects.count() == redemptions
     assert LedgerEntry.objects.filter(source__startswith="redemption:").count() == earnings
@@ -133,11 +129,7 @@ def test_the_statement_writes_when_every_rule_passes(consumer, offer, store, cas
     voucher = make_voucher(consumer, offer)
     window = throttle.Window.current(staff_id=cashier.pk, store_id=store.pk)
     params = {"code": voucher.code, "store": store.pk, "user": cashier.pk}
-    row = services.rawsql.fetch_one(
-        services.REDEEM_SQL,
-        services.statement_params(params, window, timezone.now()),
-        services._facts_fields(),
-    )
+    row = services.redeem_statement(params, window, timezone.now())
     assert row[services.FACTS_COLUMNS] == Redemption.objects.get(voucher=voucher).pk
 
 
