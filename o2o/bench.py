@@ -73,9 +73,10 @@ def redemption_upper_bound(request: HttpRequest) -> HttpResponse:
     try:
         with transaction.atomic():
             row = services.redeem_statement(params, window, now)
-            redemption_id, _accounts, _amounts, failures = row[services.FACTS_COLUMNS :]  # type: ignore[index]  # PostgreSQL: always a row
+            tail = row[services.FACTS_COLUMNS :] if row else (None,) * 4
+            redemption_id, _accounts, _amounts, failures = tail
             facts = services._judge(
-                row, failures=failures, window=window, store_id=store_id, now=now
+                row, failures=failures or 0, window=window, store_id=store_id, now=now
             )
     except DomainError as err:
         return JsonResponse({"code": err.code, "detail": str(err)}, status=err.status)
