@@ -19,7 +19,12 @@ worker_class = os.environ.get("WEB_WORKER_CLASS", "sync")
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count()))
 threads = int(os.environ.get("WEB_THREADS", "1"))
 accesslog = os.environ.get("WEB_ACCESS_LOG", "-")
-forwarded_allow_ips = "*"
+# The addresses whose X-Forwarded-Proto (and other forwarding headers) gunicorn
+# believes: gunicorn's own default, loopback, unless FORWARDED_ALLOW_IPS names
+# the load balancer (addresses or networks, comma-separated). "*" would let
+# any client claim HTTPS. The client address the app's limits use is set
+# apart, by TRUSTED_PROXY_COUNT (o2o.http.client_ip).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 
 def post_worker_init(worker):  # type: ignore[no-untyped-def]

@@ -9,11 +9,11 @@ from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from merchants.selectors import memberships_for_user, stores_for_member
 from o2o.errors import DomainError
+from o2o.ratelimit import ClientAddressThrottle
 
 from . import services
 from .models import User
@@ -29,7 +29,7 @@ class CredentialsInput(serializers.Serializer):
 class RegisterApi(APIView):
     permission_classes = (AllowAny,)
     authentication_classes = ()
-    throttle_classes = (ScopedRateThrottle,)
+    throttle_classes = (ClientAddressThrottle,)
     throttle_scope = "auth"
 
     @extend_schema(request=CredentialsInput, responses={201: TokenOutput}, operation_id="register")
@@ -49,7 +49,7 @@ class RegisterApi(APIView):
 class TokenApi(APIView):
     permission_classes = (AllowAny,)
     authentication_classes = ()
-    throttle_classes = (ScopedRateThrottle,)
+    throttle_classes = (ClientAddressThrottle,)
     throttle_scope = "auth"
 
     @extend_schema(request=CredentialsInput, responses={200: TokenOutput}, operation_id="token")

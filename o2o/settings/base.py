@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -143,6 +144,17 @@ else:
 # invalidate at once; sales counts on the lists refresh within this time.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
 
+# --- Client addresses ------------------------------------------------------
+# How many proxies (load balancers) stand in front of the app, each appending
+# to X-Forwarded-For. 0: clients connect directly and only the socket's
+# address counts. Every limit keyed on an address reads it through
+# o2o.http.client_ip, so a header a client writes cannot move it. Too high a
+# count lets clients choose their address; too low makes every client look
+# like the proxy, sharing one budget.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT is a number of proxies: 0 or more.")
+
 # --- Auth -----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -167,6 +179,8 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "o2o.lockout.lockout_response"
 AXES_VERBOSE = False
+# The lock's address is the one every other limit uses (never django-ipware's guess).
+AXES_CLIENT_IP_CALLABLE = "o2o.http.client_ip"
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -211,7 +225,12 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "o2o.api.exception_handler",
+    # Sign-ups and log-ins per client address, the API and the pages together
+    # (o2o.ratelimit).
     "DEFAULT_THROTTLE_RATES": {"auth": "20/min"},
+    # DRF's stock throttles, if any view uses one, read addresses as
+    # o2o.http.client_ip does.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "O2O Deals API",
