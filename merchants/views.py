@@ -284,7 +284,7 @@ def redeem(request: HttpRequest) -> HttpResponse:
             form=form,
             result=result,
             section="redeem",
-            recent=order_selectors.redemptions_for_merchant(membership.merchant)[:5],
+            recent=order_selectors.redemptions_for_member(membership)[:5],
         ),
         status=status,
     )
@@ -320,8 +320,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 @staff_required()
 def redemption_list(request: HttpRequest) -> HttpResponse:
-    merchant = request.membership.merchant  # type: ignore[attr-defined]
-    page = Paginator(order_selectors.redemptions_for_merchant(merchant), 25).get_page(
+    membership = request.membership  # type: ignore[attr-defined]
+    page = Paginator(order_selectors.redemptions_for_member(membership), 25).get_page(
         request.GET.get("page")
     )
     return render(
