@@ -38,6 +38,12 @@ def stores_member_works_at(membership: Membership) -> QuerySet[Store]:
     )
 
 
+def works_at_every_store(membership: Membership) -> bool:
+    """Assigned to no store, so works_at lets the member act at every store
+    of the merchant. (Reads `stores` as memberships_for_user prefetched it.)"""
+    return not membership.stores.all()
+
+
 def stores_for_member(membership: Membership) -> list[Store]:
     """The open stores a member may redeem at: the choices of the redeem form and the API's /me/."""
     return list(

@@ -291,6 +291,38 @@ def test_a_cashier_limited_to_one_store_cannot_undo_at_another_from_the_dashboar
     assert elsewhere.voucher.status == Voucher.Status.REDEEMED
 
 
+def test_a_manager_limited_to_one_store_gets_no_merchant_wide_statements(
+    client, cashier, owner, offer, store
+):
+    """A statement lists every store's voucher uses, and cut to one store its
+    totals would be wrong: only members of every store see statements."""
+    from payments.settlement import statements_close
+
+    _a_redemption_at_each_of_two_stores(offer, store, cashier)
+    today = timezone.localdate()
+    (statement,) = statements_close(period_start=today - timedelta(days=1), period_end=today)
+    manager = MembershipFactory(merchant=offer.merchant, role=Membership.Role.MANAGER)
+    manager.stores.set([store])
+    client.force_login(manager.user)
+    for url in (
+        reverse("merchants:statements"),
+        reverse("merchants:statement_csv", args=[statement.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "Only staff of every store can see this" in response.content.decode()
+    assert (
+        reverse("merchants:statements")
+        not in client.get(reverse("merchants:dashboard")).content.decode()
+    )
+    client.force_login(owner)
+    assert (
+        reverse("merchants:statements")
+        in client.get(reverse("merchants:dashboard")).content.decode()
+    )
+    assert client.get(reverse("merchants:statement_csv", args=[statement.pk])).status_code == 200
+
+
 # --- applying -------------------------------------------------------------------
 
 
