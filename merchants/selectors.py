@@ -1,6 +1,6 @@
 """Reads of merchants, stores and staff."""
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
 
@@ -16,12 +16,39 @@ def memberships_for_user(user: User) -> QuerySet[Membership]:
     )
 
 
+def works_at(store: int | OuterRef) -> Q:
+    """Where a member may act, as a filter on memberships: at `store` (an id,
+    or an OuterRef to one) when it is a store of their merchant and they are
+    assigned to it or to no store at all (an owner, or a cashier of every
+    branch).
+
+    The one statement of the rule for redeeming, undoing and the lists of
+    redemptions; the redemption's SQL (orders.services.REDEEM_FACTS_SQL)
+    reads the same two facts for the voucher's merchant.
+    """
+    # One filter() on `stores`: a single LEFT JOIN, where a member assigned
+    # to no store has one row whose store is NULL.
+    return Q(merchant__stores=store) & (Q(stores=None) | Q(stores=store))
+
+
+def stores_member_works_at(membership: Membership) -> QuerySet[Store]:
+    """The stores (open or not) where `membership` may act, by works_at."""
+    return Store.objects.filter(
+        Exists(Membership.objects.filter(pk=membership.pk).filter(works_at(OuterRef("pk"))))
+    )
+
+
+def works_at_every_store(membership: Membership) -> bool:
+    """Assigned to no store, so works_at lets the member act at every store
+    of the merchant. (Reads `stores` as memberships_for_user prefetched it.)"""
+    return not membership.stores.all()
+
+
 def stores_for_member(membership: Membership) -> list[Store]:
-    """The stores a member may act at: their assigned ones, or all the merchant's."""
-    assigned = list(membership.stores.all())
-    if assigned:
-        return assigned
-    return list(membership.merchant.stores.filter(is_active=True).select_related("district"))
+    """The open stores a member may redeem at: the choices of the redeem form and the API's /me/."""
+    return list(
+        stores_member_works_at(membership).filter(is_active=True).select_related("district")
+    )
 
 
 def visible_merchants() -> QuerySet[Merchant]:

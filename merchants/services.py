@@ -9,11 +9,12 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from o2o.errors import DomainError, PermissionDenied
+from o2o.errors import DomainError, NotFound, PermissionDenied
 from o2o.models import check_transition
 from o2o.tasks import enqueue
 
 from .models import Category, City, District, Membership, Merchant, MerchantEvent, Store
+from .selectors import works_at
 
 
 def _unique_slug(name: str) -> str:
@@ -168,18 +169,18 @@ def require_staff(
     *,
     is_member: bool,
     store_is_merchants: bool = True,
-    limited_to_stores: bool = False,
     works_at_store: bool = True,
 ) -> None:
-    """The staff rule, on facts already read: PermissionDenied with a stable code.
+    """The staff rule's refusals, on facts already read: PermissionDenied with a stable code.
 
-    A member works at every store of the merchant unless assigned to some.
+    `works_at_store`: whether the member may act at the store, by
+    merchants.selectors.works_at (or the same rule in the redemption's SQL).
     """
     if not is_member:
         raise PermissionDenied(*NOT_YOUR_MERCHANT)
     if not store_is_merchants:
         raise PermissionDenied("not_your_store", _("This store belongs to another merchant."))
-    if limited_to_stores and not works_at_store:
+    if not works_at_store:
         raise PermissionDenied("not_your_store", _("You are not staff at this store."))
 
 
@@ -199,11 +200,9 @@ def staff_membership(
         membership = None
     else:
         memberships = Membership.objects.filter(user_id=user.pk, merchant_id=merchant.pk)
-        if store is not None:  # one query: is the member limited to stores, and to this one?
-            assigned = Membership.stores.through.objects.filter(membership_id=OuterRef("pk"))
-            memberships = memberships.annotate(
-                limited=Exists(assigned), works_here=Exists(assigned.filter(store_id=store.pk))
-            )
+        if store is not None:  # in the same query: may the member act at this store?
+            here = Membership.objects.filter(pk=OuterRef("pk")).filter(works_at(store.pk))
+            memberships = memberships.annotate(works_here=Exists(here))
         membership = memberships.first()
     if membership is None:
         raise PermissionDenied(*NOT_YOUR_MERCHANT)
@@ -216,7 +215,34 @@ def staff_membership(
         require_staff(
             is_member=True,
             store_is_merchants=store.merchant_id == merchant.pk,
-            limited_to_stores=membership.limited,  # type: ignore[attr-defined]
             works_at_store=membership.works_here,  # type: ignore[attr-defined]
         )
     return membership
+
+
+def store_not_found() -> NotFound:
+    return NotFound("store_not_found", _("No store has this id."))
+
+
+def require_staff_at_store(*, user_id: int, store_id: int) -> None:
+    """Refuse, in one query, a user who may not act at the store: 404
+    store_not_found, or 403 not_your_merchant / not_your_store.
+
+    Run before anything a refusal could reveal or spend: whether a voucher
+    code exists, and the wrong-code windows of the store (orders.throttle),
+    which a stranger must not be able to close on its cashiers.
+    """
+    mine = Membership.objects.filter(user_id=user_id)
+    found = (
+        Store.objects.filter(pk=store_id)
+        .annotate(
+            is_member=Exists(mine.filter(merchant_id=OuterRef("merchant_id"))),
+            works_here=Exists(mine.filter(works_at(OuterRef("pk")))),
+        )
+        .values_list("is_member", "works_here")
+        .first()
+    )
+    if found is None:
+        raise store_not_found()
+    is_member, works_here = found
+    require_staff(is_member=is_member, works_at_store=works_here)

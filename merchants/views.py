@@ -32,7 +32,7 @@ from reviews import services as review_services
 from . import services
 from .forms import ApplyForm, OfferForm, RedeemForm, ReplyForm, StoreForm
 from .models import Membership, Merchant, Store
-from .selectors import memberships_for_user, stores_for_member
+from .selectors import memberships_for_user, stores_for_member, works_at_every_store
 
 SESSION_MERCHANT = "merchant_id"
 SESSION_STORE = "redeem_store_id"
@@ -49,8 +49,10 @@ def _current_membership(request: HttpRequest) -> Membership | None:
     return memberships[0]
 
 
-def staff_required(*, manage: bool = False) -> Callable:  # type: ignore[type-arg]
-    """Pages for merchant staff; `manage` pages for owners and managers only."""
+def staff_required(*, manage: bool = False, every_store: bool = False) -> Callable:  # type: ignore[type-arg]
+    """Pages for merchant staff; `manage` pages for owners and managers only;
+    `every_store` pages (the whole merchant's money, every store's voucher
+    uses) for members not limited to some stores."""
 
     def decorator(view: Callable) -> Callable:  # type: ignore[type-arg]
         @login_required
@@ -59,11 +61,16 @@ def staff_required(*, manage: bool = False) -> Callable:  # type: ignore[type-ar
             membership = _current_membership(request)
             if membership is None:
                 return redirect("merchants:apply")
-            if manage and not membership.can_manage:
+            limited = every_store and not works_at_every_store(membership)
+            if (manage and not membership.can_manage) or limited:
                 return render(
                     request,
                     "merchants/forbidden.html",
-                    {"membership": membership, "merchant": membership.merchant},
+                    {
+                        "membership": membership,
+                        "merchant": membership.merchant,
+                        "limited_to_stores": limited,
+                    },
                     status=403,
                 )
             request.membership = membership  # type: ignore[attr-defined]
@@ -79,6 +86,7 @@ def _ctx(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     return {
         "membership": membership,
         "merchant": membership.merchant,
+        "works_at_every_store": works_at_every_store(membership),
         "memberships": memberships_for_user(request.user),  # type: ignore[arg-type]
         **extra,
     }
@@ -284,7 +292,7 @@ def redeem(request: HttpRequest) -> HttpResponse:
             form=form,
             result=result,
             section="redeem",
-            recent=order_selectors.redemptions_for_merchant(membership.merchant)[:5],
+            recent=order_selectors.redemptions_for_member(membership)[:5],
         ),
         status=status,
     )
@@ -320,8 +328,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 @staff_required()
 def redemption_list(request: HttpRequest) -> HttpResponse:
-    merchant = request.membership.merchant  # type: ignore[attr-defined]
-    page = Paginator(order_selectors.redemptions_for_merchant(merchant), 25).get_page(
+    membership = request.membership  # type: ignore[attr-defined]
+    page = Paginator(order_selectors.redemptions_for_member(membership), 25).get_page(
         request.GET.get("page")
     )
     return render(
@@ -398,7 +406,7 @@ def store_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 # --- settlement ---------------------------------------------------------------
 
 
-@staff_required(manage=True)
+@staff_required(manage=True, every_store=True)
 def statement_list(request: HttpRequest) -> HttpResponse:
     from payments.selectors import merchant_balance, statements_for_merchant
 
@@ -415,7 +423,7 @@ def statement_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required(manage=True)
+@staff_required(manage=True, every_store=True)
 def statement_csv(request: HttpRequest, pk: int) -> HttpResponse:
     from payments.models import SettlementStatement
     from payments.settlement import statement_csv as render_csv

@@ -55,6 +55,7 @@ def redemption_upper_bound(request: HttpRequest) -> HttpResponse:
     would keep working, which is why the product does not do this.
     Measured by `BENCH_UPPER_BOUND=1 make bench` (benchmarks/README.md).
     """
+    from merchants.services import require_staff_at_store
     from orders import services, throttle
     from orders.codes import normalize_code
 
@@ -67,17 +68,16 @@ def redemption_upper_bound(request: HttpRequest) -> HttpResponse:
         user_id = _USER_BY_TOKEN[key] = found
     body = json.loads(request.body)
     store_id = int(body["store"])
-    window = throttle.Window.current(staff_id=user_id, store_id=store_id)
-    now = timezone.now()
-    params = {"code": normalize_code(str(body["code"])), "store": store_id, "user": user_id}
     try:
+        require_staff_at_store(user_id=user_id, store_id=store_id)
+        window = throttle.Window.current(staff_id=user_id, store_id=store_id)
+        now = timezone.now()
+        params = {"code": normalize_code(str(body["code"])), "store": store_id, "user": user_id}
         with transaction.atomic():
             row = services.redeem_statement(params, window, now)
             tail = row[services.FACTS_COLUMNS :] if row else (None,) * 4
             redemption_id, _accounts, _amounts, failures = tail
-            facts = services._judge(
-                row, failures=failures or 0, window=window, store_id=store_id, now=now
-            )
+            facts = services._judge(row, failures=failures or 0, window=window, now=now)
     except DomainError as err:
         return JsonResponse({"code": err.code, "detail": str(err)}, status=err.status)
     voucher = facts.voucher

@@ -5,7 +5,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
-from merchants.models import Merchant
+from merchants.models import Membership, Merchant
+from merchants.selectors import stores_member_works_at
 from offers.models import Offer
 
 from .models import Order, Redemption, Voucher
@@ -51,9 +52,14 @@ def orders_for_merchant(merchant: Merchant) -> QuerySet[Order]:
     )
 
 
-def redemptions_for_merchant(merchant: Merchant) -> QuerySet[Redemption]:
+def redemptions_for_member(membership: Membership) -> QuerySet[Redemption]:
+    """The redemptions a member of staff may see: their merchant's, at the
+    stores where they may act (merchants.selectors.works_at)."""
     return (
-        Redemption.objects.filter(voucher__offer__merchant=merchant)
+        Redemption.objects.filter(
+            voucher__offer__merchant_id=membership.merchant_id,
+            store__in=stores_member_works_at(membership),
+        )
         .select_related("voucher__offer", "store", "by")
         .order_by("-created_at")
     )

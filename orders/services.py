@@ -22,8 +22,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from merchants.models import Store
-from merchants.services import require_staff, staff_membership
+from merchants.services import (
+    require_staff,
+    require_staff_at_store,
+    staff_membership,
+    store_not_found,
+)
 from notifications.services import (
     REDEEMED_NOTICE_INSERT,
     notify_redeemed,
@@ -335,25 +339,17 @@ class _RedeemFacts:
 FACTS_COLUMNS = len(VOUCHER_FACTS) + 10
 
 
-def _no_such_store() -> NotFound:
-    return NotFound("store_not_found", _("No store has this id."))
-
-
-def _require_store(store_id: int) -> None:
-    if not Store.objects.filter(pk=store_id).exists():
-        raise _no_such_store()
-
-
 def _check_redeemable(facts: _RedeemFacts, *, now: datetime) -> None:
     """The redemption rules, in the order a cashier should hear them."""
     if facts.store_merchant_id is None:  # the store's own columns came back NULL
-        raise _no_such_store()
+        raise store_not_found()
     store_is_merchants = facts.store_merchant_id == facts.merchant_id
     require_staff(
         is_member=facts.is_member,
         # A store of another merchant is the voucher's problem (409), not the cashier's.
-        limited_to_stores=store_is_merchants and facts.limited_to_stores,
-        works_at_store=facts.works_at_store,
+        works_at_store=(
+            not store_is_merchants or not facts.limited_to_stores or facts.works_at_store
+        ),
     )
     if not (store_is_merchants and facts.sold_at_store):
         raise RedemptionRefused(
@@ -387,12 +383,18 @@ def voucher_redeem(*, code: str, store_id: int, by: User) -> Redemption:
     under a row lock and makes the writes if every rule passes; the rules
     below then judge the same facts to say why not. Elsewhere: read, judge,
     then write, in one transaction.
+
+    Whoever may not act at the store is refused first (404 for an unknown
+    store, else 403), before the code is parsed or looked up and before the
+    wrong-code windows are read: a stranger learns nothing of the code, and
+    their refusals, never counted, cannot close the store's window on its
+    cashiers.
     """
+    require_staff_at_store(user_id=by.pk, store_id=store_id)
     window = throttle.Window.current(staff_id=by.pk, store_id=store_id)
     normalized = normalize_code(code)
     if normalized is None:
         window.refuse_if_closed(window.failures())
-        _require_store(store_id)
         raise RedemptionRefused(
             "malformed_code",
             _("That is not a valid voucher code. Check it and try again."),
@@ -404,12 +406,11 @@ def voucher_redeem(*, code: str, store_id: int, by: User) -> Redemption:
 
 
 def _judge(
-    row: list[Any] | None, *, failures: int, window: throttle.Window, store_id: int, now: datetime
+    row: list[Any] | None, *, failures: int, window: throttle.Window, now: datetime
 ) -> _RedeemFacts:
     """The facts of a redeemable voucher, or the refusal a cashier should hear."""
     window.refuse_if_closed(failures)
     if row is None or row[0] is None:  # NULL facts for an unknown code
-        _require_store(store_id)
         raise RedemptionRefused("unknown_code", _("No voucher has this code."), status=404)
     facts = _RedeemFacts.from_row(row)
     _check_redeemable(facts, now=now)
@@ -439,9 +440,7 @@ def _redeem_in_one_statement(
         row = redeem_statement(params, window, now)
         redemption_id, accounts, amounts, failures = row[FACTS_COLUMNS:] if row else (None,) * 4
         try:
-            facts = _judge(
-                row, failures=failures or 0, window=window, store_id=params["store"], now=now
-            )
+            facts = _judge(row, failures=failures or 0, window=window, now=now)
         except DomainError as refused:
             if redemption_id is not None:  # the statement and the rules disagree: undo
                 logger.error("redemption statement wrote although refused: %s", refused.code)
@@ -467,7 +466,7 @@ def _redeem_portably(params: dict[str, Any], *, window: throttle.Window, by: Use
     failures = window.failures()
     row = rawsql.fetch_one(REDEEM_FACTS_SQL, params, _facts_fields())
     now = timezone.now()
-    facts = _judge(row, failures=failures, window=window, store_id=params["store"], now=now)
+    facts = _judge(row, failures=failures, window=window, now=now)
     use_number = _use_number(facts)
     redemption = _redemption_of(facts, store_id=params["store"], by=by, now=now)
     _redemption_writes(redemption, facts=facts, use_number=use_number, now=now)
@@ -610,7 +609,12 @@ FROM th LEFT JOIN fa ON true
 
 @transaction.atomic
 def redemption_undo(*, redemption_id: int, by: User) -> Redemption:
-    """Give a use back, within the undo window, for a cashier's mistake."""
+    """Give a use back, within the undo window, for a cashier's mistake.
+
+    Only staff who may act at the redemption's store undo it: a cashier
+    limited to other stores is refused (403 not_your_store), as they would
+    be redeeming there.
+    """
     redemption = (
         Redemption.objects.select_related("voucher__offer__merchant", "store")
         .filter(pk=redemption_id)
@@ -618,7 +622,7 @@ def redemption_undo(*, redemption_id: int, by: User) -> Redemption:
     )
     if redemption is None:
         raise NotFound("redemption_not_found", _("Redemption not found."))
-    staff_membership(by, redemption.voucher.offer.merchant)
+    staff_membership(by, redemption.voucher.offer.merchant, store=redemption.store)
     voucher = Voucher.objects.select_for_update().get(pk=redemption.voucher_id)
     redemption = Redemption.objects.select_for_update().get(pk=redemption_id)
     if redemption.undone_at is not None:

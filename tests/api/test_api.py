@@ -302,6 +302,110 @@ def test_wrong_codes_are_throttled_with_429(offer, store):
     )
 
 
+def _wrong_code(i):
+    payload = f"{i:011d}"
+    return payload + check_symbol(payload)
+
+
+def _no_membership(offer, store):
+    return UserFactory(), "not_your_merchant"
+
+
+def _staff_of_another_merchant(offer, store):
+    return MembershipFactory(merchant=StoreFactory().merchant).user, "not_your_merchant"
+
+
+def _cashier_of_another_store(offer, store):
+    membership = MembershipFactory(merchant=offer.merchant, role="cashier")
+    membership.stores.set([StoreFactory(merchant=offer.merchant)])
+    return membership.user, "not_your_store"
+
+
+@pytest.mark.parametrize(
+    "outsider", [_no_membership, _staff_of_another_merchant, _cashier_of_another_store]
+)
+def test_an_outsider_cannot_close_a_stores_wrong_code_window(offer, store, outsider):
+    """Wrong codes from someone who may not redeem at the store are refused
+    before they are looked up or counted, so the store's cashiers are not locked out."""
+    user, refusal = outsider(offer, store)
+    attacker = api(user)
+    for i in range(15):
+        code = _wrong_code(i) if i % 3 else "not-a-code"
+        response = attacker.post(
+            "/api/v1/redemptions/", {"code": code, "store": store.pk}, format="json"
+        )
+        refused(response, 403, refusal)
+    assert not RedeemFailures.objects.exists()
+
+    voucher = make_voucher(UserFactory(), offer)
+    cashier = api(make_cashier(offer.merchant))
+    redeemed = cashier.post(
+        "/api/v1/redemptions/", {"code": voucher.code, "store": store.pk}, format="json"
+    )
+    assert redeemed.status_code == 201, redeemed.content
+
+
+@pytest.mark.parametrize("outsider", [_no_membership, _staff_of_another_merchant])
+def test_an_outsider_hears_the_same_refusal_for_a_valid_code_as_for_a_wrong_one(
+    offer, store, outsider
+):
+    voucher = make_voucher(UserFactory(), offer)
+    user, _refusal = outsider(offer, store)
+    attacker = api(user)
+    answers = [
+        attacker.post("/api/v1/redemptions/", {"code": code, "store": store.pk}, format="json")
+        for code in (voucher.code, format_code(voucher.code), _wrong_code(1), "nope")
+    ]
+    assert {(a.status_code, a.content) for a in answers} == {(403, answers[0].content)}, (
+        "the answer must not depend on the code"
+    )
+    assert answers[0].json()["code"] == "not_your_merchant"
+    voucher.refresh_from_db()
+    assert (voucher.status, voucher.uses_left) == (Voucher.Status.ISSUED, 1)
+    assert not Redemption.objects.exists()
+
+
+def test_an_outsider_asking_for_an_unknown_store_is_told_it_does_not_exist(offer):
+    refused(
+        api(UserFactory()).post(
+            "/api/v1/redemptions/", {"code": "nope", "store": 999_999}, format="json"
+        ),
+        404,
+        "store_not_found",
+    )
+
+
+def test_a_cashier_limited_to_one_store_cannot_undo_a_redemption_at_another(offer, store):
+    second = StoreFactory(merchant=offer.merchant)
+    offer.stores.add(second)
+    voucher = make_voucher(UserFactory(), offer)
+    everywhere = api(make_cashier(offer.merchant))
+    redemption = everywhere.post(
+        "/api/v1/redemptions/", {"code": voucher.code, "store": second.pk}, format="json"
+    ).json()
+    membership = MembershipFactory(merchant=offer.merchant, role="cashier")
+    membership.stores.set([store])
+    refused(
+        api(membership.user).post(f"/api/v1/redemptions/{redemption['id']}/undo/"),
+        403,
+        "not_your_store",
+    )
+    voucher.refresh_from_db()
+    assert (voucher.status, voucher.uses_left) == (Voucher.Status.REDEEMED, 0)
+    assert Redemption.objects.get().undone_at is None
+
+
+def test_me_lists_the_open_stores_where_each_member_may_redeem(offer, store):
+    closed = StoreFactory(merchant=offer.merchant, is_active=False)
+    second = StoreFactory(merchant=offer.merchant)
+    limited = MembershipFactory(merchant=offer.merchant, role="cashier")
+    limited.stores.set([store, closed])
+    owner = MembershipFactory(merchant=offer.merchant, role="owner")
+    for membership, stores in ((limited, [store.pk]), (owner, sorted([store.pk, second.pk]))):
+        (listed,) = api(membership.user).get("/api/v1/me/").json()["memberships"]
+        assert sorted(listed["stores"]) == stores, membership.role
+
+
 def test_the_throttle_window_ends_and_lets_the_cashier_in_again(
     offer, store, settings, monkeypatch
 ):

@@ -48,3 +48,9 @@ def test_the_upper_bound_redeems_as_the_api_does(consumer, offer, store):
     assert again.status_code == 409
     assert json.loads(again.content)["code"] == "already_redeemed"
     assert post(consumer, {"code": voucher.code, "store": store.pk}).status_code == 403
+    # Staff first, as the API: a stranger's wrong code is refused unread.
+    stranger = post(consumer, {"code": "0" * 12, "store": store.pk})
+    assert (stranger.status_code, json.loads(stranger.content)["code"]) == (
+        403,
+        "not_your_merchant",
+    )

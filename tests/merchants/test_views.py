@@ -11,7 +11,7 @@ from merchants.models import Membership, Merchant
 from offers.models import Offer
 from orders.codes import check_symbol, format_code
 from orders.models import Redemption, Voucher
-from orders.services import voucher_refund
+from orders.services import voucher_redeem, voucher_refund
 
 from ..factories import (
     CategoryFactory,
@@ -248,6 +248,79 @@ def test_undo_within_ten_minutes_and_not_after(client, cashier, offer, store):
     assert "within 10 minutes" in response.content.decode()
     voucher.refresh_from_db()
     assert voucher.status == Voucher.Status.REDEEMED
+
+
+def _a_redemption_at_each_of_two_stores(offer, store, cashier):
+    """Returns the second store, the codes redeemed at each store, and a
+    cashier limited to the first store."""
+    second = StoreFactory(merchant=offer.merchant)
+    offer.stores.add(second)
+    here, there = make_voucher(UserFactory(), offer), make_voucher(UserFactory(), offer)
+    voucher_redeem(code=here.code, store_id=store.pk, by=cashier)
+    voucher_redeem(code=there.code, store_id=second.pk, by=cashier)
+    limited = MembershipFactory(merchant=offer.merchant, role=Membership.Role.CASHIER)
+    limited.stores.set([store])
+    return second, format_code(here.code), format_code(there.code), limited.user
+
+
+def test_a_cashier_limited_to_one_store_sees_only_its_redemptions(
+    client, cashier, owner, offer, store
+):
+    _second, here, there, limited = _a_redemption_at_each_of_two_stores(offer, store, cashier)
+    client.force_login(limited)
+    for page in ("merchants:redemptions", "merchants:redeem"):
+        body = client.get(reverse(page)).content.decode()
+        assert here in body, page
+        assert there not in body, page
+    client.force_login(owner)
+    body = client.get(reverse("merchants:redemptions")).content.decode()
+    assert here in body
+    assert there in body
+
+
+def test_a_cashier_limited_to_one_store_cannot_undo_at_another_from_the_dashboard(
+    client, cashier, offer, store
+):
+    second, _here, _there, limited = _a_redemption_at_each_of_two_stores(offer, store, cashier)
+    elsewhere = Redemption.objects.get(store_id=second.pk)
+    client.force_login(limited)
+    response = client.post(reverse("merchants:redemption_undo", args=[elsewhere.pk]), follow=True)
+    assert "You are not staff at this store." in response.content.decode()
+    elsewhere.refresh_from_db()
+    assert elsewhere.undone_at is None
+    assert elsewhere.voucher.status == Voucher.Status.REDEEMED
+
+
+def test_a_manager_limited_to_one_store_gets_no_merchant_wide_statements(
+    client, cashier, owner, offer, store
+):
+    """A statement lists every store's voucher uses, and cut to one store its
+    totals would be wrong: only members of every store see statements."""
+    from payments.settlement import statements_close
+
+    _a_redemption_at_each_of_two_stores(offer, store, cashier)
+    today = timezone.localdate()
+    (statement,) = statements_close(period_start=today - timedelta(days=1), period_end=today)
+    manager = MembershipFactory(merchant=offer.merchant, role=Membership.Role.MANAGER)
+    manager.stores.set([store])
+    client.force_login(manager.user)
+    for url in (
+        reverse("merchants:statements"),
+        reverse("merchants:statement_csv", args=[statement.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "Only staff of every store can see this" in response.content.decode()
+    assert (
+        reverse("merchants:statements")
+        not in client.get(reverse("merchants:dashboard")).content.decode()
+    )
+    client.force_login(owner)
+    assert (
+        reverse("merchants:statements")
+        in client.get(reverse("merchants:dashboard")).content.decode()
+    )
+    assert client.get(reverse("merchants:statement_csv", args=[statement.pk])).status_code == 200
 
 
 # --- applying -------------------------------------------------------------------

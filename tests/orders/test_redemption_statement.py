@@ -49,6 +49,11 @@ def _store_of_another_merchant(offer, store, other_store, cashier):
     return cashier, other_store.pk
 
 
+def _staff_of_both_merchants_at_the_others_store(offer, store, other_store, cashier):
+    MembershipFactory(merchant=other_store.merchant, user=cashier, role=Membership.Role.CASHIER)
+    return cashier, other_store.pk
+
+
 def _no_such_store(offer, store, other_store, cashier):
     return cashier, 999_999
 
@@ -81,7 +86,8 @@ CASES = [
     (_consumer, None, "not_your_merchant"),
     (_limited_to_another_store, None, "not_your_store"),
     (_store_outside_the_offer, None, "not_usable_at_store"),
-    (_store_of_another_merchant, None, "not_usable_at_store"),
+    (_store_of_another_merchant, None, "not_your_merchant"),  # refused before the lookup
+    (_staff_of_both_merchants_at_the_others_store, None, "not_usable_at_store"),
     (_no_such_store, None, "store_not_found"),
     (_as_is, _past_its_date, "voucher_expired"),
     (_as_is, _expired, "voucher_expired"),

@@ -9,18 +9,20 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from merchants.models import Membership, Merchant
+from notifications.models import Notification
 from o2o.errors import Conflict, DomainError, NotFound, PermissionDenied
 from offers.models import Offer
 from orders import services
 from orders.codes import format_code, normalize_code
-from orders.models import Order, Redemption, Voucher
-from payments.models import Refund
+from orders.models import Order, OrderEvent, Redemption, Voucher
+from payments.models import LedgerEntry, Refund
 
 from ..factories import (
     MembershipFactory,
     OfferFactory,
     StoreFactory,
     UserFactory,
+    make_cashier,
     make_order,
     make_paid_order,
     make_voucher,
@@ -263,6 +265,30 @@ def test_staff_of_another_merchant_cannot_redeem(consumer, offer, other_store):
     assert voucher.uses_left == 1
 
 
+def test_another_merchants_cashier_cannot_redeem_at_the_vouchers_own_store(
+    consumer, offer, store, cashier, other_store
+):
+    voucher = make_voucher(consumer, offer)
+    intruder = make_cashier(other_store.merchant)
+    written = (
+        OrderEvent.objects.count(),
+        LedgerEntry.objects.count(),
+        Notification.objects.count(),
+    )
+    with pytest.raises(PermissionDenied) as err:
+        services.voucher_redeem(code=voucher.code, store_id=store.pk, by=intruder)
+    assert err.value.code == "not_your_merchant"
+    assert not Redemption.objects.exists()
+    assert (
+        OrderEvent.objects.count(),
+        LedgerEntry.objects.count(),
+        Notification.objects.count(),
+    ) == written
+    voucher.refresh_from_db()
+    assert (voucher.status, voucher.uses_left) == (Voucher.Status.ISSUED, 1)
+    services.voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)  # still usable
+
+
 def test_a_consumer_cannot_redeem_their_own_voucher(consumer, offer, store):
     voucher = make_voucher(consumer, offer)
     with pytest.raises(PermissionDenied):
@@ -349,6 +375,51 @@ def test_another_merchant_cannot_undo_a_redemption(consumer, offer, store, cashi
     stranger = MembershipFactory(merchant=other_store.merchant).user
     with pytest.raises(PermissionDenied):
         services.redemption_undo(redemption_id=redemption.pk, by=stranger)
+
+
+def _two_stores_and_a_cashier_of_the_first(offer, store):
+    second = StoreFactory(merchant=offer.merchant)
+    offer.stores.add(second)
+    limited = MembershipFactory(merchant=offer.merchant, role=Membership.Role.CASHIER)
+    limited.stores.set([store])
+    return second, limited.user
+
+
+def test_a_cashier_limited_to_one_store_cannot_undo_a_redemption_at_another(
+    consumer, offer, store, cashier
+):
+    second, limited = _two_stores_and_a_cashier_of_the_first(offer, store)
+    voucher = make_voucher(consumer, offer)
+    redemption = services.voucher_redeem(code=voucher.code, store_id=second.pk, by=cashier)
+    entries = LedgerEntry.objects.count()
+    with pytest.raises(PermissionDenied) as err:
+        services.redemption_undo(redemption_id=redemption.pk, by=limited)
+    assert err.value.code == "not_your_store"
+    voucher.refresh_from_db()
+    assert (voucher.status, voucher.uses_left) == (Voucher.Status.REDEEMED, 0)
+    assert Redemption.objects.get().undone_at is None
+    assert LedgerEntry.objects.count() == entries
+    assert Order.objects.get(pk=voucher.order_id).status == Order.Status.COMPLETED
+
+
+def test_a_cashier_limited_to_a_store_undoes_a_redemption_made_there(
+    consumer, offer, store, cashier
+):
+    _second, limited = _two_stores_and_a_cashier_of_the_first(offer, store)
+    voucher = make_voucher(consumer, offer)
+    redemption = services.voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
+    services.redemption_undo(redemption_id=redemption.pk, by=limited)
+    voucher.refresh_from_db()
+    assert (voucher.status, voucher.uses_left) == (Voucher.Status.ISSUED, 1)
+
+
+def test_an_owner_undoes_a_redemption_at_any_store_of_the_merchant(consumer, offer, store, owner):
+    second, _limited = _two_stores_and_a_cashier_of_the_first(offer, store)
+    voucher = make_voucher(consumer, offer)
+    redemption = services.voucher_redeem(code=voucher.code, store_id=second.pk, by=owner)
+    services.redemption_undo(redemption_id=redemption.pk, by=owner)
+    voucher.refresh_from_db()
+    assert voucher.status == Voucher.Status.ISSUED
 
 
 # --- refunds and expiry -----------------------------------------------------
