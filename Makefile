@@ -30,8 +30,11 @@ run: install
 
 ## make run-prod: the production processes (Procfile: gunicorn, worker, beat)
 ## against this machine's PostgreSQL and Redis, without containers.
+## A demo: it opts in to the development payment gateway (no real money; every
+## page says so). PROD_PAYMENTS_GATEWAY=stripe with the STRIPE_* keys for real ones.
 PROD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/o2o_prod
 PROD_REDIS_URL ?= redis://127.0.0.1:6379/1
+PROD_PAYMENTS_GATEWAY ?= dev
 run-prod: install
 	@mkdir -p var
 	@test -s var/prod-secret || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > var/prod-secret
@@ -39,6 +42,7 @@ run-prod: install
 	DJANGO_SETTINGS_MODULE=o2o.settings.production SECRET_KEY="$$(cat var/prod-secret)" \
 	ALLOWED_HOSTS=localhost,127.0.0.1 SECURE_SSL_REDIRECT=False SECURE_COOKIES=False \
 	DATABASE_URL=$(PROD_DATABASE_URL) REDIS_URL=$(PROD_REDIS_URL) \
+	PAYMENTS_GATEWAY=$(PROD_PAYMENTS_GATEWAY) \
 	HOST=$(O2O_HOST) PORT=$(O2O_PORT) PATH="$(CURDIR)/$(BIN):$$PATH" \
 	sh -c 'python manage.py migrate --noinput -v0 && python manage.py collectstatic --noinput -v0 \
 	&& python manage.py seed_demo && python manage.py demo_banner --url http://$(O2O_HOST):$(O2O_PORT)/ \

@@ -48,7 +48,11 @@ def notify_refunded(refund_id: int) -> None:
     if refund is None or refund.status != Refund.Status.SUCCEEDED:
         return
     order = refund.payment.order
-    if refund.reason in ("order_cancelled", "duplicate_payment"):
+    if refund.reason == "duplicate_payment":
+        body = _(
+            "Order #%(id)s for %(offer)s was paid twice, so we refunded the second payment in full."
+        ) % {"id": order.pk, "offer": order.offer.title}
+    elif refund.reason == "order_cancelled":
         body = _(
             "Your payment for %(offer)s arrived after the order was closed, so we refunded it "
             "in full."

@@ -15,7 +15,8 @@ from rest_framework.views import APIView
 
 from o2o.api import ModelOutputSerializer
 from o2o.errors import Conflict, DomainError
-from payments.services import payment_start, payment_succeeded
+from payments.gateways import DEV, TEST_MODE_NOTICE
+from payments.services import payment_dev_capture, payment_start
 
 from . import selectors, services, soldout
 from .codes import format_code
@@ -126,6 +127,12 @@ class PaymentOutput(serializers.Serializer):
     status = serializers.CharField()
     client_secret = serializers.CharField(allow_blank=True)
     publishable_key = serializers.CharField(allow_blank=True)
+    test_mode = serializers.BooleanField(
+        help_text="Paid on the development gateway: no real money moved."
+    )
+    notice = serializers.CharField(
+        allow_blank=True, help_text="Say this to the payer (translated); empty for real payments."
+    )
 
 
 class OrderPayOutput(OrderOutput):
@@ -136,17 +143,19 @@ class OrderPayOutput(OrderOutput):
 
 
 class OrderPayApi(APIView):
-    """Pay an order. The development gateway captures at once (→ `paid`);
-    with Stripe the answer carries the PaymentIntent's client secret for the
-    app's card form, and the webhook completes the order."""
+    """Pay an order. The development gateway (a demo: `test_mode`, no real
+    money) captures at once (→ `paid`); with Stripe the answer carries the
+    PaymentIntent's client secret for the app's card form, and the webhook
+    completes the order."""
 
     permission_classes = (IsAuthenticated,)
 
     @extend_schema(request=None, responses=OrderPayOutput, operation_id="orders_pay")
     def post(self, request: Request, pk: int) -> Response:
         payment, result = payment_start(order_id=pk, user=request.user)  # type: ignore[arg-type]
-        if payment.gateway == "dev":
-            payment = payment_succeeded(payment_id=payment.pk)
+        test_mode = payment.gateway == DEV
+        if test_mode:
+            payment = payment_dev_capture(payment_id=payment.pk, user=request.user)  # type: ignore[arg-type]
         order = selectors.order_for_user(user=request.user, order_id=pk)  # type: ignore[arg-type]
         data = _order_out(order)
         data["payment"] = {
@@ -156,6 +165,8 @@ class OrderPayApi(APIView):
             "publishable_key": settings.STRIPE_PUBLISHABLE_KEY
             if payment.gateway == "stripe"
             else "",
+            "test_mode": test_mode,
+            "notice": str(TEST_MODE_NOTICE) if test_mode else "",
         }
         return Response(data)
 

@@ -1,8 +1,10 @@
 """Every write on orders, vouchers and redemptions.
 
-Locks are taken in the same order: user, offer, order, then the vouchers
-it issues. A voucher's use, refund or expiry locks the voucher first and then
-counts down its order; nothing locks an order and then its existing vouchers.
+Locks are taken in the same order: user, offer, order, then its payment
+(payments.services) and the vouchers it issues. A voucher's use, refund or
+expiry locks the voucher first and then its order (a refund then the
+payment); nothing locks an order and then its existing vouchers, and
+nothing locks a payment and then its order.
 """
 
 import functools
@@ -695,7 +697,8 @@ def voucher_refund(
     voucher.status = Voucher.Status.REFUNDED
     voucher.refunded_at = now
     voucher.save(update_fields=["status", "refunded_at", "updated_at"])
-    order = Order.objects.get(pk=voucher.order_id)
+    # Locked before refund_request locks the payment: the order before its payment.
+    order = Order.objects.select_for_update().get(pk=voucher.order_id)
     _event(order, "voucher_refunded", by=by, note=f"voucher {voucher.pk}: {reason}")
 
     from payments.services import refund_request

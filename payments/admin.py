@@ -1,11 +1,23 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from o2o.admin import ReadOnlyAdmin, run_service
+from o2o.admin import EventInline, ReadOnlyAdmin, run_service
 
 from . import services
-from .models import LedgerEntry, Payment, Refund, SettlementStatement, WebhookEvent
+from .models import (
+    LedgerEntry,
+    Payment,
+    PaymentEvent,
+    Refund,
+    SettlementStatement,
+    WebhookEvent,
+)
 from .settlement import statement_mark_paid
+
+
+class PaymentEventInline(EventInline):
+    model = PaymentEvent
+    fields = ("created_at", "kind", "from_status", "to_status", "note")
 
 
 @admin.register(Payment)
@@ -22,6 +34,7 @@ class PaymentAdmin(ReadOnlyAdmin):
     )
     list_filter = ("status", "gateway")
     search_fields = ("reference", "order__pk", "order__user__email")
+    inlines = (PaymentEventInline,)
 
 
 @admin.register(Refund)

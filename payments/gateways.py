@@ -1,9 +1,14 @@
 """Payment gateways behind one interface; orders never know which one ran.
 
-The development gateway stands in for a provider when no Stripe key is set:
-its payment page lets the payer succeed or fail, and its refunds succeed.
-Stripe is used when STRIPE_SECRET_KEY is set: PaymentIntents for payments,
-Refunds for refunds, webhooks (and reconciliation) for outcomes.
+One setting, PAYMENTS_GATEWAY, picks the gateway of new payments:
+
+- "stripe": PaymentIntents for payments, Refunds for refunds, webhooks (and
+  reconciliation) for outcomes; needs STRIPE_SECRET_KEY and
+  STRIPE_PUBLISHABLE_KEY.
+- "dev": the development gateway stands in for a provider. Its payment page
+  lets the payer succeed or fail and its refunds succeed: no money moves, so
+  it is for development and demos only (production settings never fall back
+  to it; see payments.checks).
 """
 
 from dataclasses import dataclass
@@ -12,7 +17,9 @@ from typing import Protocol
 
 import stripe
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from o2o.money import to_minor
 
@@ -147,14 +154,37 @@ class StripeGateway:
         return RemoteStatus(status="pending")
 
 
-def stripe_enabled() -> bool:
-    return bool(settings.STRIPE_SECRET_KEY)
+DEV = DevGateway.name
+STRIPE = StripeGateway.name
+GATEWAYS = (STRIPE, DEV)
+# What each gateway needs before it can take a payment.
+REQUIRED_SETTINGS = {STRIPE: ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY"), DEV: ()}
+
+
+# Shown on every page and in the API's pay answer while is_test_mode().
+TEST_MODE_NOTICE = _("Test payments — no real money: nothing paid on this site is charged.")
+
+
+def is_test_mode() -> bool:
+    """New payments go to the development gateway: no real money moves."""
+    return bool(settings.PAYMENTS_GATEWAY == DEV)
+
+
+def missing_settings() -> list[str]:
+    """The settings the configured gateway needs and lacks (empty: it can take payments)."""
+    needed = REQUIRED_SETTINGS.get(settings.PAYMENTS_GATEWAY, ())
+    return [name for name in needed if not getattr(settings, name, "")]
+
+
+def gateway_ready() -> bool:
+    return settings.PAYMENTS_GATEWAY in GATEWAYS and not missing_settings()
 
 
 def get_gateway(name: str | None = None) -> Gateway:
-    """The gateway a payment used (by name), or the one new payments use."""
-    if name == "dev":
+    """The gateway a payment used (by name), or the configured one for new payments."""
+    name = name or settings.PAYMENTS_GATEWAY
+    if name == DEV:
         return DevGateway()
-    if name == "stripe" or (name is None and stripe_enabled()):
+    if name == STRIPE:
         return StripeGateway()
-    return DevGateway()
+    raise ImproperlyConfigured(f"Unknown payment gateway {name!r} (PAYMENTS_GATEWAY).")

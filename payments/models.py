@@ -17,6 +17,19 @@ class Payment(TimeStamped):
         FAILED = "failed", _("Failed")
         CANCELED = "canceled", _("Cancelled")
 
+    # Moved by payments.services only, through one helper that writes a
+    # PaymentEvent for each move.
+    TRANSITIONS: dict[str, set[str]] = {
+        "pending": {"succeeded", "failed", "canceled"},
+        # The provider captured an attempt we had marked failed or cancelled
+        # (an old intent confirmed late): that money was really taken, so the
+        # move is allowed, recorded as a late capture, and the capture
+        # refunded if the order was paid or closed meanwhile.
+        "failed": {"succeeded"},
+        "canceled": {"succeeded"},
+        "succeeded": set(),
+    }
+
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
     gateway = models.CharField(max_length=16)
     amount = MoneyField(_("amount"))
@@ -54,6 +67,24 @@ class Payment(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.gateway} {self.amount} {self.currency} ({self.status})"
+
+
+class PaymentEvent(models.Model):
+    """Audit row for every change of a payment: each status move, and the
+    automatic refund of a capture the order could not take."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.from_status} → {self.to_status}"
 
 
 class Refund(TimeStamped):

@@ -3,6 +3,10 @@
 No database lock is held while a gateway is called: the intent is written
 and committed first, the gateway called, then the outcome recorded in a new
 transaction (a payment's idempotency key ties the three together).
+
+Locks follow the order of orders.services: the order before its payment
+(a voucher's refund: the voucher, its order, then the payment), so two
+captures of one order queue on the order row.
 """
 
 import json
@@ -15,36 +19,81 @@ from typing import Any
 import stripe
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from o2o.errors import Conflict, DomainError, NotFound
+from o2o.models import check_transition
 from o2o.money import from_minor, to_minor
 from o2o.tasks import enqueue
 from orders.models import Order, Voucher
 
 from . import ledger
-from .gateways import GatewayError, StartResult, get_gateway
-from .models import Payment, Refund, WebhookEvent
+from .gateways import (
+    DEV,
+    GatewayError,
+    StartResult,
+    gateway_ready,
+    get_gateway,
+    is_test_mode,
+    missing_settings,
+)
+from .models import Payment, PaymentEvent, Refund, WebhookEvent
 
 logger = logging.getLogger(__name__)
 
 
+def _move(
+    payment: Payment, to: str, *, kind: str, note: str = "", fields: tuple[str, ...] = ()
+) -> None:
+    """The one way a payment's status changes: a move Payment.TRANSITIONS
+    allows, saved with `fields`, and written down as an event. The payment
+    row must be locked."""
+    check_transition(Payment, payment.status, to)
+    PaymentEvent.objects.create(
+        payment=payment, kind=kind, from_status=payment.status, to_status=to, note=note
+    )
+    payment.status = to
+    payment.save(update_fields=["status", "updated_at", *fields])
+
+
+def payment_refusal(order: Order) -> DomainError | None:
+    """Why the order cannot be paid now, or None: the rule for every way to pay
+    (opening an attempt, and the development gateway's capture)."""
+    if order.status != Order.Status.PENDING_PAYMENT:
+        return Conflict(f"order_{order.status}", _("This order cannot be paid any more."))
+    if order.payment_deadline <= timezone.now():
+        return Conflict(
+            "payment_window_passed",
+            _("The time to pay for this order has run out. Please order again."),
+        )
+    return None
+
+
 def payment_start(*, order_id: int, user: User) -> tuple[Payment, StartResult]:
     """Open a payment attempt for the user's unpaid order."""
+    if not gateway_ready():
+        # payments.checks fails on this; a process started without running
+        # the checks still takes no payment (and never falls back to "dev").
+        logger.error(
+            "payments: PAYMENTS_GATEWAY=%r cannot take payments (missing: %s)",
+            settings.PAYMENTS_GATEWAY,
+            ", ".join(missing_settings()) or "a known gateway",
+        )
+        raise DomainError(
+            "payments_unavailable",
+            _("Payments are not available right now. Please try again later."),
+            status=503,
+        )
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(pk=order_id, user_id=user.pk).first()
         if order is None:
             raise NotFound("order_not_found", _("Order not found."))
-        if order.status != Order.Status.PENDING_PAYMENT:
-            raise Conflict(f"order_{order.status}", _("This order cannot be paid any more."))
-        if order.payment_deadline <= timezone.now():
-            raise Conflict(
-                "payment_window_passed",
-                _("The time to pay for this order has run out. Please order again."),
-            )
+        refusal = payment_refusal(order)
+        if refusal is not None:
+            raise refusal
         gateway = get_gateway()
         payment = Payment.objects.filter(
             order=order, gateway=gateway.name, status=Payment.Status.PENDING
@@ -54,6 +103,9 @@ def payment_start(*, order_id: int, user: User) -> tuple[Payment, StartResult]:
         if payment is None:
             payment = Payment.objects.create(
                 order=order, gateway=gateway.name, amount=order.total, currency=order.currency
+            )
+            PaymentEvent.objects.create(
+                payment=payment, kind="created", to_status=payment.status, note=gateway.name
             )
     # Outside the transaction: no lock is held while the provider answers. A
     # crashed earlier call is simply repeated; the provider dedupes by our key.
@@ -77,47 +129,99 @@ def payment_start(*, order_id: int, user: User) -> tuple[Payment, StartResult]:
 def payment_succeeded(*, payment_id: int) -> Payment:
     """The gateway reports a capture. Idempotent: a second report changes nothing.
 
-    A capture for an order that was cancelled meanwhile, or that another
-    payment already paid, is refunded in full.
+    The order row is locked before the payment's, so two captures of one
+    order (an old intent confirmed late, a webhook and a return at once)
+    queue there: the first pays the order, the second finds it paid and is
+    refunded in full. A capture for an order cancelled meanwhile is refunded
+    in full too. Either way the consumer is told once the refund is done.
     """
     from orders.services import order_mark_paid
 
     with transaction.atomic():
+        order_id = Payment.objects.filter(pk=payment_id).values_list("order_id", flat=True).get()
+        order = Order.objects.select_for_update().get(pk=order_id)
         payment = Payment.objects.select_for_update().get(pk=payment_id)
         if payment.status == Payment.Status.SUCCEEDED:
             return payment
-        payment.status = Payment.Status.SUCCEEDED
+        payment.order = order
         payment.succeeded_at = timezone.now()
-        payment.save(update_fields=["status", "succeeded_at", "updated_at"])
+        if payment.status == Payment.Status.PENDING:
+            _move(payment, Payment.Status.SUCCEEDED, kind="captured", fields=("succeeded_at",))
+        else:
+            _move(
+                payment,
+                Payment.Status.SUCCEEDED,
+                kind="late_capture",
+                note=f"captured by the provider after it was reported {payment.status}",
+                fields=("succeeded_at",),
+            )
         ledger.book_capture(payment)
-        already_paid = (
-            Payment.objects.filter(order_id=payment.order_id, status=Payment.Status.SUCCEEDED)
-            .exclude(pk=payment.pk)
-            .exists()
-        )
-        if already_paid:
+        if order.status in (Order.Status.PAID, Order.Status.COMPLETED):
             _refund_whole(payment, reason="duplicate_payment")
-            return payment
-        try:
-            with transaction.atomic():
-                order_mark_paid(
-                    order_id=payment.order_id, amount=payment.amount, currency=payment.currency
-                )
-        except Conflict:
+        elif order.status == Order.Status.CANCELLED:
             _refund_whole(payment, reason="order_cancelled")
+        else:
+            payment.order = order_mark_paid(
+                order_id=order.pk, amount=payment.amount, currency=payment.currency
+            )
         return payment
 
 
-def payment_failed(*, payment_id: int, message: str = "") -> Payment:
-    """The payer's attempt failed; the order stays payable until its deadline."""
+def payment_failed(*, payment_id: int, message: str = "", canceled: bool = False) -> Payment:
+    """The payer's attempt failed (or the provider cancelled it); the order
+    stays payable until its deadline. A report about an attempt no longer
+    waiting (a late failure after a success, a second decline) changes nothing."""
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment_id)
         if payment.status != Payment.Status.PENDING:
             return payment
-        payment.status = Payment.Status.FAILED
         payment.failure_message = message[:255]
-        payment.save(update_fields=["status", "failure_message", "updated_at"])
+        to = Payment.Status.CANCELED if canceled else Payment.Status.FAILED
+        _move(payment, to, kind=to, note=message, fields=("failure_message",))
         return payment
+
+
+def _dev_payment(payment_id: int, user: User) -> Payment:
+    """A waiting or finished attempt of `user` on the development gateway, only
+    while that gateway is the configured one (else nobody may use its page)."""
+    payment = (
+        Payment.objects.filter(pk=payment_id, gateway=DEV, order__user_id=user.pk).first()
+        if is_test_mode()
+        else None
+    )
+    if payment is None:
+        raise NotFound("payment_not_found", _("Payment not found."))
+    return payment
+
+
+def payment_dev_capture(*, payment_id: int, user: User) -> Payment:
+    """The development gateway's "pay" (its page's button, or the API's pay
+    call): a capture where no money moves. Only for the payer's own attempt,
+    still waiting, while its order can be paid (as for opening an attempt:
+    not past the payment window)."""
+    with transaction.atomic():
+        payment = _dev_payment(payment_id, user)
+        order = Order.objects.select_for_update().get(pk=payment.order_id)
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.status == Payment.Status.SUCCEEDED:
+            return payment  # pressed twice
+        if payment.status != Payment.Status.PENDING:
+            raise Conflict(
+                f"payment_{payment.status}",
+                _("This payment attempt was declined. Please pay again from the order."),
+            )
+        refusal = payment_refusal(order)
+        if refusal is not None:
+            raise refusal
+        return payment_succeeded(payment_id=payment.pk)
+
+
+def payment_dev_decline(*, payment_id: int, user: User) -> Payment:
+    """The development gateway's "decline": the payer's own waiting attempt fails."""
+    payment = _dev_payment(payment_id, user)
+    if payment.status != Payment.Status.PENDING:
+        raise Conflict(f"payment_{payment.status}", _("This payment attempt is already closed."))
+    return payment_failed(payment_id=payment.pk, message="declined on the test page")
 
 
 def refundable_left(payment: Payment) -> Decimal:
@@ -125,13 +229,19 @@ def refundable_left(payment: Payment) -> Decimal:
     return payment.amount - (refunded or Decimal("0"))
 
 
-def _captured_payment(order_id: int) -> Payment:
-    payment = (
-        Payment.objects.select_for_update()
-        .filter(order_id=order_id, status=Payment.Status.SUCCEEDED)
-        .order_by("pk")
-        .first()
+# A capture refunded whole by payment_succeeded paid for nothing: refunds of
+# the order's vouchers come from the payment that paid it.
+CAPTURE_REFUNDED = ("duplicate_payment", "order_cancelled")
+
+
+def _paying() -> QuerySet[Payment]:
+    return Payment.objects.filter(status=Payment.Status.SUCCEEDED).exclude(
+        refunds__reason__in=CAPTURE_REFUNDED
     )
+
+
+def _captured_payment(order_id: int) -> Payment:
+    payment = _paying().select_for_update().filter(order_id=order_id).order_by("pk").first()
     if payment is None:
         raise Conflict("not_paid", _("This order has no captured payment to refund."))
     return payment
@@ -140,6 +250,13 @@ def _captured_payment(order_id: int) -> Payment:
 def _refund_whole(payment: Payment, *, reason: str) -> Refund:
     refund = Refund.objects.create(
         payment=payment, amount=payment.amount, currency=payment.currency, reason=reason
+    )
+    PaymentEvent.objects.create(
+        payment=payment,
+        kind="refunded",
+        from_status=payment.status,
+        to_status=payment.status,
+        note=reason,
     )
     ledger.book_refund(refund)
     _enqueue([refund.pk])
@@ -179,9 +296,8 @@ def refunds_request_bulk(*, vouchers: list[dict[str, Any]], reason: str) -> list
         return []
     payments = {
         p.order_id: p
-        for p in Payment.objects.filter(
-            order_id__in={v["order_id"] for v in vouchers}, status=Payment.Status.SUCCEEDED
-        )
+        for p in _paying()
+        .filter(order_id__in={v["order_id"] for v in vouchers})
         .select_related("order__offer")
         .order_by("-pk")
     }
@@ -256,7 +372,11 @@ def payment_refresh(*, payment_id: int) -> Payment:
     if remote.status == "succeeded":
         return payment_succeeded(payment_id=payment.pk)
     if remote.status in ("failed", "canceled"):
-        return payment_failed(payment_id=payment.pk, message=remote.message or remote.status)
+        return payment_failed(
+            payment_id=payment.pk,
+            message=remote.message or remote.status,
+            canceled=remote.status == "canceled",
+        )
     return payment
 
 
@@ -368,7 +488,9 @@ def _on_intent_failed(intent: dict[str, Any]) -> str | None:
         return "no payment for this intent"
     error = intent.get("last_payment_error") or {}
     message = error.get("message") or intent.get("status") or "failed"
-    payment_failed(payment_id=payment.pk, message=str(message))
+    payment_failed(
+        payment_id=payment.pk, message=str(message), canceled=intent.get("status") == "canceled"
+    )
     return None
 
 
@@ -410,6 +532,8 @@ def _record_outside_refund(payment: Payment, reference: str, minor: int) -> None
             voucher_id=voucher.pk, by=None, reason=RefundReason.EXTERNAL, reference=reference
         )
         remaining -= voucher.value
+    # The order before the payment, as everywhere (voucher_refund above locked both).
+    Order.objects.select_for_update().filter(pk=payment.order_id).first()
     locked = Payment.objects.select_for_update().get(pk=payment.pk)
     if 0 < remaining <= refundable_left(locked):
         refund = Refund.objects.create(

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from o2o.errors import DomainError
 
 from . import services
-from .gateways import GatewayError
+from .gateways import DEV, GatewayError, is_test_mode
 from .models import Payment
 
 logger = logging.getLogger(__name__)
@@ -34,23 +34,32 @@ def _own_payment(request: HttpRequest, key: str, gateway: str) -> Payment:
 
 @login_required
 def dev_pay(request: HttpRequest, key: str) -> HttpResponse:
-    payment = _own_payment(request, key, "dev")
+    """The development gateway's page: mounted only while that gateway is the
+    configured one (payments.urls), and its services refuse otherwise too."""
+    payment = _own_payment(request, key, DEV)
+    if not is_test_mode():
+        raise Http404
     if request.method == "POST":
-        if request.POST.get("outcome") == "succeed":
-            services.payment_succeeded(payment_id=payment.pk)
-            payment.order.refresh_from_db()
-            if payment.order.status == payment.order.Status.PAID:
+        try:
+            if request.POST.get("outcome") == "succeed":
+                services.payment_dev_capture(payment_id=payment.pk, user=request.user)  # type: ignore[arg-type]
                 messages.success(request, _("Payment received. Your vouchers are ready."))
             else:
-                messages.warning(
-                    request,
-                    _("This order was cancelled before the payment arrived; it will be refunded."),
-                )
-        else:
-            services.payment_failed(payment_id=payment.pk, message="declined on the test page")
-            messages.error(request, _("The payment was declined. You can try again."))
+                services.payment_dev_decline(payment_id=payment.pk, user=request.user)  # type: ignore[arg-type]
+                messages.error(request, _("The payment was declined. You can try again."))
+        except DomainError as err:
+            messages.error(request, str(err))
         return redirect("orders:detail", pk=payment.order_id)
-    return render(request, "payments/dev_pay.html", {"payment": payment, "order": payment.order})
+    refusal = (
+        services.payment_refusal(payment.order)
+        if payment.status == Payment.Status.PENDING
+        else None
+    )
+    return render(
+        request,
+        "payments/dev_pay.html",
+        {"payment": payment, "order": payment.order, "refusal": refusal},
+    )
 
 
 @login_required

@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "o2o.context_processors.site",
                 "notifications.context_processors.header",
+                "payments.context_processors.test_mode",
             ],
         },
     },
@@ -352,6 +353,12 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")  # a local fake (localstripe) in tests
 # Stripe requires Stripe.js from its own host; it is the one script from elsewhere.
 STRIPE_JS_URL = env("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
+# The one switch for payments: "stripe", or "dev", the development gateway
+# (a page of ours where the payer presses "pay" and no money moves). New
+# payments, the payment URLs, the system check and the "test payments"
+# banner all read it. Here it follows the keys; production has no such
+# fallback (o2o/settings/production.py).
+PAYMENTS_GATEWAY = env("PAYMENTS_GATEWAY", default="") or ("stripe" if STRIPE_SECRET_KEY else "dev")
 
 LOGGING = {
     "version": 1,

@@ -18,6 +18,11 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# Real payments, never a silent fallback to the development gateway: without
+# Stripe's keys the system check payments.E002 fails (`check --deploy`, and
+# `migrate` before the site starts). A demo opts in with PAYMENTS_GATEWAY=dev,
+# and then every page and the API's pay answer say that no real money moves.
+PAYMENTS_GATEWAY = env("PAYMENTS_GATEWAY", default="") or "stripe"
 LOGGING["handlers"]["console"]["formatter"] = env("LOG_FORMAT", default="json")  # type: ignore[index]  # noqa: F405
 # Health checks come over plain HTTP from the load balancer.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]

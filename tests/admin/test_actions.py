@@ -74,3 +74,17 @@ def test_every_admin_list_page_opens(client, admin_user, offer):
         "notifications_notification",
     ):
         assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200, name
+
+
+def test_a_payment_shows_its_history_in_the_admin(client, admin_user, offer):
+    from payments.models import Payment
+
+    make_voucher(UserFactory(), offer)
+    payment = Payment.objects.get()
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:payments_payment_change", args=[payment.pk]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "captured" in body
+    assert "pending" in body
+    assert "succeeded" in body

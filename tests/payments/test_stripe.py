@@ -29,6 +29,7 @@ def localstripe():
 
 @pytest.fixture
 def on_stripe(settings, localstripe):
+    settings.PAYMENTS_GATEWAY = "stripe"
     settings.STRIPE_SECRET_KEY = stripe_fake.SECRET_KEY
     settings.STRIPE_PUBLISHABLE_KEY = stripe_fake.PUBLISHABLE_KEY
     settings.STRIPE_WEBHOOK_SECRET = stripe_fake.WEBHOOK_SECRET
@@ -340,6 +341,8 @@ def test_the_api_pay_call_hands_the_app_a_client_secret(on_stripe, consumer, off
     assert paid["payment"]["gateway"] == "stripe"
     assert paid["payment"]["client_secret"].startswith("pi_")
     assert paid["payment"]["publishable_key"] == stripe_fake.PUBLISHABLE_KEY
+    assert paid["payment"]["test_mode"] is False
+    assert paid["payment"]["notice"] == ""
     payment = Payment.objects.get()
     stripe_fake.pay(on_stripe, payment.reference)
     services.payment_refresh(payment_id=payment.pk)
