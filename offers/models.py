@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from merchants.models import Category, Merchant, Store
+from o2o.images import BoundedImageField
 from o2o.models import CurrencyField, MoneyField, TimeStamped
 
 
@@ -40,7 +41,7 @@ class Offer(TimeStamped):
         _("what is included"), blank=True, help_text=_("One item per line.")
     )
     fine_print = models.TextField(_("fine print"), blank=True)
-    image = models.ImageField(_("cover image"), upload_to="offers/", blank=True)
+    image = BoundedImageField(_("cover image"), upload_to="offers/", blank=True)
 
     price = MoneyField(_("price"))
     list_price = MoneyField(_("list price"))
@@ -143,7 +144,7 @@ class Offer(TimeStamped):
 
 class OfferImage(models.Model):
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="images")
-    image = models.ImageField(_("image"), upload_to="offers/")
+    image = BoundedImageField(_("image"), upload_to="offers/")
     caption = models.CharField(_("caption"), max_length=120, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
