@@ -9,7 +9,8 @@ from the file's size and header before anything is decoded.
 
 Forms use `BoundedImageFormField` (field errors), services call `prepare_image`
 (a DomainError before anything is written), and the model field
-`BoundedImageField` stores a prepared copy whatever path saves the model.
+`BoundedImageField` stores a prepared copy whatever path saves the model, with
+a smaller copy beside it for cards and thumbnails when asked.
 """
 
 import io
@@ -20,6 +21,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core import checks
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import models
@@ -57,10 +59,11 @@ class PreparedImage(ContentFile):  # type: ignore[type-arg]
 
     name: str
 
-    def __init__(self, content: bytes, *, name: str, width: int, height: int) -> None:
+    def __init__(self, content: bytes, *, name: str, width: int, height: int, format: str) -> None:
         super().__init__(content, name=name)
         self.width = width
         self.height = height
+        self.format = format
 
 
 def _megapixels(pixels: int) -> str:
@@ -137,9 +140,30 @@ def prepare_image(upload: Any) -> PreparedImage:
     if isinstance(upload, PreparedImage):
         return upload
     header = check_upload(upload)
-    side = settings.IMAGE_STORED_MAX_SIDE
+    stem = PurePath(getattr(upload, "name", None) or "photo").stem[:60] or "photo"
+    return _reencode(upload, header, settings.IMAGE_STORED_MAX_SIDE, stem)
+
+
+def resized_copy(image: PreparedImage, side: int) -> PreparedImage:
+    """A smaller copy of a prepared image, for a card or a thumbnail."""
+    stem = PurePath(image.name).stem
+    if max(image.width, image.height) <= side:  # small enough: the same bytes
+        image.seek(0)
+        return PreparedImage(
+            image.read(),
+            name=image.name,
+            width=image.width,
+            height=image.height,
+            format=image.format,
+        )
+    header = ImageHeader(image.format, image.width, image.height)
+    return _reencode(image, header, side, stem)
+
+
+def _reencode(upload: Any, header: ImageHeader, side: int, stem: str) -> PreparedImage:
     out = io.BytesIO()
     try:
+        upload.seek(0)
         with Image.open(upload, formats=FORMATS) as source:
             if header.format == "JPEG":
                 # libjpeg decodes at 1/2, 1/4 or 1/8 scale, never below the
@@ -163,10 +187,10 @@ def prepare_image(upload: Any) -> PreparedImage:
                 options["icc_profile"] = icc
             if alpha:
                 image.save(out, "WEBP", **options)
-                extension = ".webp"
+                fmt, extension = "WEBP", ".webp"
             else:
                 image.save(out, "JPEG", optimize=True, progressive=True, **options)
-                extension = ".jpg"
+                fmt, extension = "JPEG", ".jpg"
             width, height = image.size
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
         raise _too_many_pixels() from err
@@ -174,8 +198,9 @@ def prepare_image(upload: Any) -> PreparedImage:
         raise _unreadable() from err
     finally:
         upload.seek(0)
-    stem = PurePath(getattr(upload, "name", None) or "photo").stem[:60] or "photo"
-    return PreparedImage(out.getvalue(), name=stem + extension, width=width, height=height)
+    return PreparedImage(
+        out.getvalue(), name=stem + extension, width=width, height=height, format=fmt
+    )
 
 
 def _limits_text() -> str:
@@ -210,7 +235,38 @@ class BoundedImageFormField(forms.ImageField):
 
 class BoundedImageField(models.ImageField):
     """An ImageField that stores only prepared copies, whatever saves the model
-    (a service, the admin, a shell), and offers the bounded form field."""
+    (a service, the admin, a shell), and offers the bounded form field.
+
+    `small_copy=("image_card", 800)` also stores a copy at most 800 px on its
+    longest side in the model's `image_card` ImageField, declared after this
+    one (Django saves fields in order), made afresh with each new image.
+    """
+
+    def __init__(self, *args: Any, small_copy: tuple[str, int] | None = None, **kwargs: Any):
+        self.small_copy = small_copy
+        super().__init__(*args, **kwargs)
+
+    def check(self, **kwargs: Any) -> list[checks.CheckMessage]:
+        return [*super().check(**kwargs), *self._check_small_copy()]
+
+    def _check_small_copy(self) -> list[checks.CheckMessage]:
+        if self.small_copy is None:
+            return []
+        name = self.small_copy[0]
+        fields = [f.name for f in self.model._meta.concrete_fields]
+        target = self.model._meta.get_field(name) if name in fields else None
+        if not isinstance(target, models.ImageField) or fields.index(name) < fields.index(
+            self.name
+        ):
+            return [
+                checks.Error(
+                    f"small_copy names {name!r}, which must be an ImageField declared "
+                    f"after {self.name!r}.",
+                    obj=self,
+                    id="o2o.E001",
+                )
+            ]
+        return []
 
     def formfield(self, **kwargs: Any) -> Any:
         if not self.help_text:
@@ -219,12 +275,20 @@ class BoundedImageField(models.ImageField):
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         file = getattr(model_instance, self.attname)
-        if file and not file._committed and not isinstance(file.file, PreparedImage):
-            setattr(model_instance, self.attname, prepare_image(file.file))
+        if file and not file._committed:  # a new image, not stored yet
+            prepared = prepare_image(file.file)
+            if prepared is not file.file:
+                setattr(model_instance, self.attname, prepared)
+            if self.small_copy:
+                name, side = self.small_copy
+                setattr(model_instance, name, resized_copy(prepared, side))
+        elif not file and self.small_copy:  # the image was cleared: so is its copy
+            setattr(model_instance, self.small_copy[0], None)
         return super().pre_save(model_instance, add)
 
     def deconstruct(self) -> Any:
-        # The column is an ImageField's: migrations record the plain field, so
-        # this Python-only behaviour needs no migration and old ones still load.
+        # The column is an ImageField's: migrations record the plain field
+        # (without small_copy), so this Python-only behaviour needs no
+        # migration and old ones still load.
         name, _path, args, kwargs = super().deconstruct()
         return name, "django.db.models.ImageField", args, kwargs

@@ -187,9 +187,8 @@ def offer_add_images(*, offer: Offer, by: User, images: Sequence[Any]) -> list[O
 def offer_set_image(*, offer: Offer, by: User, image: Any) -> Offer:
     """Replace the cover image (an uploaded or generated file)."""
     staff_membership(by, offer.merchant, manage=True)
-    prepared = prepare_image(image)
-    offer.image.save(prepared.name, prepared, save=False)
-    Offer.objects.filter(pk=offer.pk).update(image=offer.image.name)
+    offer.image = prepare_image(image)
+    offer.save(update_fields=["image", "image_card"])  # the field makes the card copy
     pagecache.catalog_changed()
     return offer
 

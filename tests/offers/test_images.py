@@ -5,10 +5,13 @@ import io
 
 import pytest
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.core.files.storage import default_storage
+from django.db import models, transaction
+from django.test.utils import isolate_apps
+from django.urls import reverse
 from PIL import Image, ImageCms
 
-from o2o.images import ImageRejected
+from o2o.images import BoundedImageField, ImageRejected
 from offers import services
 from offers.models import Offer, OfferImage
 
@@ -122,3 +125,67 @@ def test_a_refused_photo_saved_on_the_model_raises_and_stores_nothing(offer):
 def test_pillow_refuses_a_decompression_bomb_wherever_it_is_opened():
     with pytest.raises(Image.DecompressionBombError):
         Image.open(io.BytesIO(hundred_megapixel_png().read()))
+
+
+# --- smaller copies for cards and thumbnails ----------------------------------------
+
+
+def test_deal_lists_show_the_covers_card_copy(client, owner, offer):
+    services.offer_set_image(offer=offer, by=owner, image=upload(scene(2400, 1800), "hot.jpg"))
+    offer.refresh_from_db()
+    assert stored(offer.image).size == (1600, 1200)
+    assert stored(offer.image_card).size == (800, 600)
+    body = client.get(reverse("offers:list")).content.decode()
+    assert offer.image_card.url in body
+    assert offer.image.url not in body  # 4 times the pixels of what a card shows
+
+
+def test_the_deal_page_strip_shows_gallery_thumbnails(client, offer):
+    photo = OfferImage.objects.create(offer=offer, image=upload(scene(2000, 1000), "room.jpg"))
+    assert stored(photo.thumb).size == (320, 160)
+    body = client.get(reverse("offers:detail", args=[offer.pk])).content.decode()
+    assert photo.thumb.url in body
+    assert photo.image.url not in body
+
+
+def test_a_new_cover_gets_a_new_card_and_clearing_it_clears_the_card(owner, offer):
+    services.offer_set_image(offer=offer, by=owner, image=upload(scene(1000, 800), "a.jpg"))
+    offer.refresh_from_db()
+    first = offer.image_card.name
+    services.offer_set_image(offer=offer, by=owner, image=upload(scene(900, 900), "b.jpg"))
+    offer.refresh_from_db()
+    assert offer.image_card.name != first
+    assert stored(offer.image_card).size == (800, 800)
+    offer.image = None
+    offer.save()
+    offer.refresh_from_db()
+    assert not offer.image_card
+
+
+def test_a_cover_stored_before_card_copies_existed_is_shown_as_it_is(client, offer):
+    name = default_storage.save("offers/legacy.jpg", upload(scene(640, 480), "legacy.jpg"))
+    Offer.objects.filter(pk=offer.pk).update(image=name)  # a row from before this change
+    body = client.get(reverse("offers:list")).content.decode()
+    assert f'src="{default_storage.url(name)}"' in body
+
+
+def test_a_small_copy_must_name_an_image_field_declared_after_it():
+    with isolate_apps("offers"):
+
+        class Misdeclared(models.Model):
+            card = models.ImageField(blank=True)
+            image = BoundedImageField(small_copy=("card", 100))
+
+            class Meta:
+                app_label = "offers"
+
+        errors = Misdeclared._meta.get_field("image").check()
+    assert [error.id for error in errors] == ["o2o.E001"]
+
+
+def test_the_api_gives_apps_the_card_copy_beside_the_cover(client, owner, offer):
+    services.offer_set_image(offer=offer, by=owner, image=upload(scene(2400, 1800), "hot.jpg"))
+    offer.refresh_from_db()
+    (listed,) = client.get("/api/v1/offers/").json()["results"]
+    assert listed["image"] == f"http://testserver{offer.image.url}"
+    assert listed["image_card"] == f"http://testserver{offer.image_card.url}"
