@@ -4,9 +4,11 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from o2o.forms import BootstrapFormMixin
+from o2o.images import BoundedImageFormField, limits_text
 from offers.models import Offer
 from offers.services import EDITABLE_FIELDS
 
@@ -51,23 +53,43 @@ class MultipleImageInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
-class MultipleImageField(forms.ImageField):
-    """Several photos in one input (Django's documented recipe)."""
+class MultipleImageField(BoundedImageFormField):
+    """Several photos in one input (Django's documented recipe), each held to
+    the upload limits; every refused photo is named in the errors."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleImageInput(attrs={"accept": "image/*"}))
+        kwargs.setdefault("widget", MultipleImageInput())
         super().__init__(*args, **kwargs)
 
     def clean(self, data: Any, initial: Any = None) -> list[Any]:  # type: ignore[override]
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
-        return [super(MultipleImageField, self).clean(f, initial) for f in files]
+        cleaned: list[Any] = []
+        errors: list[forms.ValidationError] = []
+        for upload in files:
+            try:
+                cleaned.append(super().clean(upload, initial))
+            except forms.ValidationError as err:
+                name = getattr(upload, "name", "")
+                errors.extend(
+                    forms.ValidationError(
+                        _("%(file)s: %(error)s"),
+                        code=e.code,
+                        params={"file": name, "error": " ".join(e.messages)},
+                    )
+                    for e in err.error_list
+                )
+        if errors:
+            raise forms.ValidationError(errors)
+        return cleaned
 
 
 class OfferForm(BootstrapFormMixin, forms.ModelForm):
     gallery = MultipleImageField(
         label=_("More photos"),
         required=False,
-        help_text=_("Up to 8 photos of the place, the dishes or the service."),
+        help_text=format_lazy(
+            "{} {}", _("Up to 8 photos of the place, the dishes or the service."), limits_text()
+        ),
     )
     stores = forms.ModelMultipleChoiceField(
         label=_("Usable at stores"),

@@ -17,6 +17,7 @@ class OfferOutput(serializers.ModelSerializer):
     category = serializers.CharField(source="category.slug")
     stores = serializers.SerializerMethodField()
     image = serializers.SerializerMethodField()
+    image_card = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -42,6 +43,7 @@ class OfferOutput(serializers.ModelSerializer):
             "rating_count",
             "sold_count",
             "image",
+            "image_card",
             "url",
         )
 
@@ -52,6 +54,11 @@ class OfferOutput(serializers.ModelSerializer):
         if not offer.image:
             return None
         return self.context["request"].build_absolute_uri(offer.image.url)
+
+    def get_image_card(self, offer: Offer) -> str | None:
+        if not offer.image:
+            return None
+        return self.context["request"].build_absolute_uri(offer.card_image_url)
 
     def get_url(self, offer: Offer) -> str:
         return self.context["request"].build_absolute_uri(reverse("offers:detail", args=[offer.pk]))

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from merchants.models import Category, Merchant, Store
+from o2o.images import BoundedImageField
 from o2o.models import CurrencyField, MoneyField, TimeStamped
 
 
@@ -40,7 +41,12 @@ class Offer(TimeStamped):
         _("what is included"), blank=True, help_text=_("One item per line.")
     )
     fine_print = models.TextField(_("fine print"), blank=True)
-    image = models.ImageField(_("cover image"), upload_to="offers/", blank=True)
+    image = BoundedImageField(
+        _("cover image"), upload_to="offers/", blank=True, small_copy=("image_card", 800)
+    )
+    # The cover as deal cards and thumbnails show it (400 × 300 at twice the
+    # pixel density), made from each new cover; empty for covers stored before.
+    image_card = models.ImageField(upload_to="offers/cards/", blank=True, editable=False)
 
     price = MoneyField(_("price"))
     list_price = MoneyField(_("list price"))
@@ -140,10 +146,18 @@ class Offer(TimeStamped):
     def is_sold_out(self) -> bool:
         return self.stock_left is not None and self.stock_left <= 0
 
+    @property
+    def card_image_url(self) -> str:
+        """The cover's URL for cards: its small copy, or the cover itself when
+        it was stored before small copies were made."""
+        return (self.image_card or self.image).url
+
 
 class OfferImage(models.Model):
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="images")
-    image = models.ImageField(_("image"), upload_to="offers/")
+    image = BoundedImageField(_("image"), upload_to="offers/", small_copy=("thumb", 320))
+    # What the deal page's strip of photos shows (120 × 90 at twice the density and more).
+    thumb = models.ImageField(upload_to="offers/thumbs/", blank=True, editable=False)
     caption = models.CharField(_("caption"), max_length=120, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -152,6 +166,10 @@ class OfferImage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.offer_id} #{self.position}"
+
+    @property
+    def thumb_url(self) -> str:
+        return (self.thumb or self.image).url
 
 
 class OfferEvent(models.Model):

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Q
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +14,7 @@ from merchants.models import Merchant, Store
 from merchants.services import staff_membership
 from o2o import counters, pagecache
 from o2o.errors import Conflict, DomainError
+from o2o.images import PreparedImage, prepare_image
 from o2o.models import check_transition
 from o2o.tasks import enqueue
 from orders import soldout
@@ -60,6 +62,19 @@ def _validate(fields: dict[str, Any], stores: list[Store], merchant: Merchant) -
         raise DomainError("not_your_store", _("Every store must be one of yours."))
 
 
+def _prepare_images(
+    fields: dict[str, Any], images: Sequence[Any]
+) -> tuple[dict[str, Any], list[PreparedImage]]:
+    """Every new upload checked and re-encoded before anything is written, so a
+    refused photo leaves the offer and the storage as they were. Called before
+    the transaction opens: decoding a photo takes a moment, and SQLite's
+    transactions hold its write lock from their start."""
+    cover = fields.get("image")
+    if cover and not isinstance(cover, FieldFile):  # a FieldFile is the cover already stored
+        fields = {**fields, "image": prepare_image(cover)}
+    return fields, [prepare_image(image) for image in images]
+
+
 def _event(
     offer: Offer, from_status: str, to_status: str, by: User | None, reason: str = ""
 ) -> None:
@@ -68,7 +83,6 @@ def _event(
     )
 
 
-@transaction.atomic
 def offer_create(
     *,
     merchant: Merchant,
@@ -79,6 +93,19 @@ def offer_create(
 ) -> Offer:
     """A new offer, as a draft the merchant can still change."""
     staff_membership(by, merchant, manage=True)
+    fields, images = _prepare_images(fields, images)
+    return _offer_create(merchant=merchant, by=by, stores=stores, images=images, **fields)
+
+
+@transaction.atomic
+def _offer_create(
+    *,
+    merchant: Merchant,
+    by: User,
+    stores: list[Store],
+    images: Sequence[PreparedImage],
+    **fields: Any,
+) -> Offer:
     fields = {k: v for k, v in fields.items() if k in EDITABLE_FIELDS}
     _validate(fields, stores, merchant)
     offer = Offer(merchant=merchant, **fields)
@@ -91,13 +118,20 @@ def offer_create(
     return offer
 
 
-@transaction.atomic
 def offer_update(
     *, offer: Offer, by: User, stores: list[Store], images: Sequence[Any] = (), **fields: Any
 ) -> Offer:
     """Change an offer. A live or paused offer goes back to review, since
     consumers would otherwise see terms an admin never approved."""
     staff_membership(by, offer.merchant, manage=True)
+    fields, images = _prepare_images(fields, images)
+    return _offer_update(offer=offer, by=by, stores=stores, images=images, **fields)
+
+
+@transaction.atomic
+def _offer_update(
+    *, offer: Offer, by: User, stores: list[Store], images: Sequence[PreparedImage], **fields: Any
+) -> Offer:
     locked = Offer.objects.select_for_update().get(pk=offer.pk)
     if locked.status == Offer.Status.ENDED:
         raise Conflict("offer_ended", _("An ended offer cannot be changed."))
@@ -143,17 +177,18 @@ def offer_add_images(*, offer: Offer, by: User, images: Sequence[Any]) -> list[O
             "too_many_images",
             _("A deal can have at most %(n)s photos; remove some first.") % {"n": MAX_GALLERY},
         )
+    prepared = [prepare_image(image) for image in images]
     return [
         OfferImage.objects.create(offer=offer, image=image, position=have + i)
-        for i, image in enumerate(images)
+        for i, image in enumerate(prepared)
     ]
 
 
 def offer_set_image(*, offer: Offer, by: User, image: Any) -> Offer:
     """Replace the cover image (an uploaded or generated file)."""
     staff_membership(by, offer.merchant, manage=True)
-    offer.image.save(image.name, image, save=False)
-    Offer.objects.filter(pk=offer.pk).update(image=offer.image.name)
+    offer.image = prepare_image(image)
+    offer.save(update_fields=["image", "image_card"])  # the field makes the card copy
     pagecache.catalog_changed()
     return offer
 

@@ -65,6 +65,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After what its 413 page needs (language, user, messages); no middleware
+    # above reads the body on the way in (CSRF reads the form only in
+    # process_view, which a refused request never reaches).
+    "o2o.http.RequestSizeLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so that it sees the outcome of authentication (django-axes docs).
@@ -203,6 +207,24 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# --- Uploads (o2o.images, o2o.http.RequestSizeLimitMiddleware) ---------------
+# A photo may be at most this many bytes and pixels (checked from its size and
+# header before it is decoded); what is stored is a re-encoded copy whose
+# longest side is at most IMAGE_STORED_MAX_SIDE.
+IMAGE_UPLOAD_MAX_BYTES = env.int("IMAGE_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+IMAGE_UPLOAD_MAX_PIXELS = env.int("IMAGE_UPLOAD_MAX_PIXELS", default=40_000_000)
+IMAGE_STORED_MAX_SIDE = env.int("IMAGE_STORED_MAX_SIDE", default=1600)
+# A request whose body is declared larger is refused (413) before any of it is
+# read. The largest honest one is the deal form: a cover and 8 photos at the
+# photo limit, plus its text fields.
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=100 * 1024 * 1024)
+# Django's own limits, stated: form fields other than files may hold 2.5 MB in
+# all; an uploaded file over 2.5 MB is streamed to a temporary file, not kept
+# in memory; and a request may carry at most 20 files.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 
 # --- E-mail ---------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
