@@ -177,6 +177,19 @@ def test_an_undone_redemption_is_not_paid_on_the_statement(
     assert paid_out(offer.merchant) == Decimal("182.16")
 
 
+def test_a_statement_counts_only_the_vouchers_it_pays_for(consumer, store, cashier):
+    """The merchant's statements page shows how many vouchers each pays for:
+    a use undone does not count, a card used twice counts once."""
+    offer = OfferFactory(merchant=store.merchant, stores=[store], uses_per_voucher=2)
+    kept, card, undone = make_paid_order(consumer, offer, 3).vouchers.order_by("number")
+    for voucher in (kept, card, card):
+        voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
+    mistake = voucher_redeem(code=undone.code, store_id=store.pk, by=cashier)
+    redemption_undo(redemption_id=mistake.pk, by=cashier)
+    (statement,) = close_now()
+    assert (statement.vouchers, statement.gross) == (2, Decimal("297.00"))  # a use is 99.00
+
+
 def test_a_redemption_undone_after_its_statement_closed_is_taken_back_on_the_next(
     consumer, offer, store, cashier
 ):
