@@ -13,7 +13,6 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -77,14 +76,18 @@ def _close_one(
             )
             entries.update(statement=statement)
             sums: dict[str, Decimal] = {}
-            for account, amount in statement.entries.values_list("account", "amount"):
+            used: dict[int, Decimal] = {}  # per voucher, the value earned on this statement
+            for account, amount, voucher_id in statement.entries.values_list(
+                "account", "amount", "voucher_id"
+            ):
                 sums[account] = sums.get(account, Decimal("0")) + amount
+                if account == Account.UNEARNED:
+                    used[voucher_id] = used.get(voucher_id, Decimal("0")) + amount
             statement.gross = sums.get(Account.UNEARNED, Decimal("0"))
             statement.commission = -sums.get(Account.COMMISSION, Decimal("0"))
             statement.net = -sums.get(Account.MERCHANT, Decimal("0"))
-            statement.vouchers = statement.entries.filter(
-                account=Account.MERCHANT, kind="earning"
-            ).aggregate(n=Count("voucher", distinct=True))["n"]
+            # The vouchers it pays for: a use undone on this statement pays nothing.
+            statement.vouchers = sum(1 for value in used.values() if value > 0)
             statement.save()
             return statement
     except IntegrityError:

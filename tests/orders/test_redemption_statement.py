@@ -90,6 +90,7 @@ CASES = [
     (_staff_of_both_merchants_at_the_others_store, None, "not_usable_at_store"),
     (_no_such_store, None, "store_not_found"),
     (_as_is, _past_its_date, "voucher_expired"),
+    (_as_is, "at its very instant", "voucher_expired"),
     (_as_is, _expired, "voucher_expired"),
     (_as_is, _refunded, "voucher_refunded"),
     (_as_is, _used, "already_redeemed"),
@@ -100,7 +101,7 @@ CASES = [
 
 @pytest.mark.parametrize(("who", "before", "refusal"), CASES)
 def test_the_statement_writes_nothing_that_the_rules_refuse(
-    consumer, offer, store, other_store, cashier, who, before, refusal
+    consumer, offer, store, other_store, cashier, monkeypatch, who, before, refusal
 ):
     voucher = make_voucher(consumer, offer)
     user, store_id = who(offer, store, other_store, cashier)
@@ -112,6 +113,10 @@ def test_the_statement_writes_nothing_that_the_rules_refuse(
         )
     elif before == "unknown code":
         code = UNKNOWN
+    elif before == "at its very instant":
+        instant = timezone.now()
+        Voucher.objects.filter(pk=voucher.pk).update(expires_at=instant)
+        monkeypatch.setattr(timezone, "now", lambda: instant)
     elif before:
         before(voucher, consumer, cashier, store)
     redemptions = Redemption.objects.count()

@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.db.models import ProtectedError
 from django.utils import timezone
 
@@ -505,6 +506,79 @@ def test_expiry_refunds_or_expires_by_the_offers_policy(consumer, store, cashier
     assert statuses[fresh.pk] == Voucher.Status.ISSUED
     assert list(Refund.objects.values_list("voucher_id", flat=True)) == [a.pk]
     assert Order.objects.get(pk=a.order_id).status == Order.Status.COMPLETED
+
+
+MICROSECOND = timedelta(microseconds=1)
+
+
+def test_a_voucher_is_usable_until_the_instant_it_expires_and_not_at_it(
+    consumer, offer, store, cashier, monkeypatch
+):
+    last_moment, too_late = make_paid_order(consumer, offer, 2).vouchers.order_by("number")
+    instant = timezone.now()
+    Voucher.objects.filter(pk=last_moment.pk).update(expires_at=instant + MICROSECOND)
+    Voucher.objects.filter(pk=too_late.pk).update(expires_at=instant)
+    monkeypatch.setattr(timezone, "now", lambda: instant)
+
+    services.voucher_redeem(code=last_moment.code, store_id=store.pk, by=cashier)
+    with pytest.raises(services.RedemptionRefused) as err:
+        services.voucher_redeem(code=too_late.code, store_id=store.pk, by=cashier)
+
+    assert err.value.code == "voucher_expired"
+    statuses = dict(Voucher.objects.values_list("pk", "status"))
+    assert statuses == {last_moment.pk: Voucher.Status.REDEEMED, too_late.pk: Voucher.Status.ISSUED}
+
+
+@pytest.fixture
+def expiring_at_one_instant(consumer, store):
+    """For each expiry policy, a voucher expiring at `instant` and one a
+    microsecond later."""
+    instant = timezone.now() + timedelta(days=1)
+    vouchers = {}
+    for refunds in (False, True):
+        offer = OfferFactory(merchant=store.merchant, stores=[store], refund_on_expiry=refunds)
+        at, after = make_paid_order(consumer, offer, 2).vouchers.order_by("number")
+        Voucher.objects.filter(pk=at.pk).update(expires_at=instant)
+        Voucher.objects.filter(pk=after.pk).update(expires_at=instant + MICROSECOND)
+        vouchers[refunds] = (at, after)
+    return instant, vouchers
+
+
+def test_the_expiry_job_takes_a_voucher_at_the_instant_it_expires_not_a_moment_before(
+    expiring_at_one_instant,
+):
+    instant, vouchers = expiring_at_one_instant
+    (kept_at, kept_after), (refunded_at, refunded_after) = vouchers[False], vouchers[True]
+    assert not services.vouchers_to_expire(now=instant - MICROSECOND)
+    assert services.vouchers_to_expire(now=instant, more_than=1)
+
+    assert services.expire_vouchers(now=instant) == 2
+
+    statuses = dict(Voucher.objects.values_list("pk", "status"))
+    assert statuses == {
+        kept_at.pk: Voucher.Status.EXPIRED,
+        refunded_at.pk: Voucher.Status.REFUNDED,
+        kept_after.pk: Voucher.Status.ISSUED,
+        refunded_after.pk: Voucher.Status.ISSUED,
+    }
+    assert list(Refund.objects.values_list("voucher", flat=True)) == [refunded_at.pk]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's one-statement batch")
+def test_the_nightly_statement_expires_a_voucher_at_its_very_instant(expiring_at_one_instant):
+    """On PostgreSQL, vouchers that simply expire go through one statement per
+    batch before the rest go through Python (which would otherwise hide a
+    statement that leaves them behind)."""
+    instant, vouchers = expiring_at_one_instant
+    kept_at, kept_after = vouchers[False]
+
+    assert services._expire_in_sql(now=instant, batch_size=10, deadline=None) == 1
+
+    statuses = dict(
+        Voucher.objects.filter(pk__in=[kept_at.pk, kept_after.pk]).values_list("pk", "status")
+    )
+    assert statuses == {kept_at.pk: Voucher.Status.EXPIRED, kept_after.pk: Voucher.Status.ISSUED}
+    assert LedgerEntry.objects.filter(source=f"expiry:{kept_at.pk}").exists()
 
 
 def test_money_adds_up_after_a_mixed_history(consumer, offer, store, cashier, admin_user):

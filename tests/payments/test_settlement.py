@@ -1,6 +1,6 @@
 """Commission and settlement: what each merchant is owed, from the ledger."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,6 +13,7 @@ from orders.models import Voucher
 from orders.services import expire_vouchers, redemption_undo, voucher_redeem, voucher_refund
 from payments import ledger
 from payments.models import LedgerEntry, SettlementStatement
+from payments.selectors import merchant_balance
 from payments.settlement import (
     close_last_period,
     last_closed_period,
@@ -28,8 +29,20 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 
 
+HALF_CENT_PRICE = Decimal("198.05")
+TEN_PERCENT = Decimal("0.10")
+
+
 def close_now():
     return statements_close(period_start=TODAY - timedelta(days=15), period_end=TODAY)
+
+
+def paid_out(merchant):
+    """The cash the platform sent the merchant: its payouts' gateway legs."""
+    payouts = LedgerEntry.objects.filter(
+        merchant=merchant, kind="payout", account=LedgerEntry.Account.GATEWAY
+    )
+    return -sum(payouts.values_list("amount", flat=True), Decimal("0"))
 
 
 def test_periods_are_half_months():
@@ -57,11 +70,30 @@ def test_commission_is_fixed_at_payment_and_each_redemption_pays_the_merchant_ne
     }
 
 
-def test_per_offer_rate_beats_the_merchants(consumer, store, cashier):
-    offer = OfferFactory(merchant=store.merchant, stores=[store], commission_rate=Decimal("0.05"))
+@pytest.mark.parametrize(
+    ("deal_rate", "merchant_rate", "commission"),
+    [
+        (Decimal("0.05"), Decimal("0.20"), Decimal("9.90")),  # the deal's, below the merchant's
+        (Decimal("0.20"), Decimal("0.05"), Decimal("39.60")),  # the deal's, above the merchant's
+        (Decimal("0"), Decimal("0.10"), Decimal("0.00")),  # a deal at no commission
+        (None, Decimal("0.10"), Decimal("19.80")),  # no rate of its own: the merchant's
+        (None, None, Decimal("15.84")),  # neither: the platform's 8 %
+    ],
+    ids=["deal-below-merchant", "deal-above-merchant", "deal-at-zero", "merchant", "platform"],
+)
+def test_a_deals_own_commission_rate_beats_its_merchants(
+    consumer, store, cashier, deal_rate, merchant_rate, commission
+):
+    Merchant.objects.filter(pk=store.merchant_id).update(commission_rate=merchant_rate)
+    offer = OfferFactory(merchant=store.merchant, stores=[store], commission_rate=deal_rate)
     voucher = make_voucher(consumer, offer)
     voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
-    assert ledger.order_breakdown(voucher.order)["commission"] == Decimal("9.90")
+    (statement,) = close_now()
+    assert (statement.gross, statement.commission, statement.net) == (
+        Decimal("198.00"),
+        commission,
+        Decimal("198.00") - commission,
+    )
 
 
 def test_an_undone_redemption_reverses_the_earning(consumer, offer, store, cashier):
@@ -126,6 +158,154 @@ def test_a_statement_sums_its_vouchers_and_paying_it_books_a_payout(
     with pytest.raises(Exception) as not_admin:  # noqa: PT011
         statement_mark_paid(statement_id=statement.pk, by=consumer)
     assert not_admin.value.code == "admins_only"
+
+
+def test_an_undone_redemption_is_not_paid_on_the_statement(
+    consumer, offer, store, cashier, admin_user
+):
+    kept, undone = make_paid_order(consumer, offer, 2).vouchers.order_by("number")
+    voucher_redeem(code=kept.code, store_id=store.pk, by=cashier)
+    mistake = voucher_redeem(code=undone.code, store_id=store.pk, by=cashier)
+    redemption_undo(redemption_id=mistake.pk, by=cashier)
+    (statement,) = close_now()
+    assert (statement.gross, statement.commission, statement.net) == (
+        Decimal("198.00"),
+        Decimal("15.84"),
+        Decimal("182.16"),  # one voucher: 198 less 8 %
+    )
+    statement_mark_paid(statement_id=statement.pk, by=admin_user)
+    assert paid_out(offer.merchant) == Decimal("182.16")
+
+
+def test_a_statement_counts_only_the_vouchers_it_pays_for(consumer, store, cashier):
+    """The merchant's statements page shows how many vouchers each pays for:
+    a use undone does not count, a card used twice counts once."""
+    offer = OfferFactory(merchant=store.merchant, stores=[store], uses_per_voucher=2)
+    kept, card, undone = make_paid_order(consumer, offer, 3).vouchers.order_by("number")
+    for voucher in (kept, card, card):
+        voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
+    mistake = voucher_redeem(code=undone.code, store_id=store.pk, by=cashier)
+    redemption_undo(redemption_id=mistake.pk, by=cashier)
+    (statement,) = close_now()
+    assert (statement.vouchers, statement.gross) == (2, Decimal("297.00"))  # a use is 99.00
+
+
+def test_a_redemption_undone_after_its_statement_closed_is_taken_back_on_the_next(
+    consumer, offer, store, cashier
+):
+    """Redeemed at 23:59 on the last day of a period, the statement closed at
+    midnight, the cashier undid the mistake at 00:05: the merchant was paid
+    for it once, so the next statement takes it back."""
+    voucher = make_voucher(consumer, offer)
+    redemption = voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
+    _start, last_day = last_closed_period(TODAY)
+    LedgerEntry.objects.filter(source=f"redemption:{redemption.pk}").update(
+        created_at=timezone.make_aware(datetime.combine(last_day, time(23, 59)))
+    )
+    (closed,) = close_last_period()
+    assert closed.net == Decimal("182.16")
+    redemption_undo(redemption_id=redemption.pk, by=cashier)
+    (taken_back,) = close_now()
+    assert (taken_back.gross, taken_back.commission, taken_back.net) == (
+        Decimal("-198.00"),
+        Decimal("-15.84"),
+        Decimal("-182.16"),
+    )
+    assert closed.net + taken_back.net == 0
+
+
+def test_paying_a_statement_pays_its_net_and_leaves_nothing_owed(
+    consumer, offer, store, cashier, admin_user
+):
+    voucher = make_voucher(consumer, offer)
+    voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
+    (statement,) = close_now()
+    assert merchant_balance(offer.merchant) == {"unsettled": 0, "to_be_paid": Decimal("182.16")}
+    statement_mark_paid(statement_id=statement.pk, by=admin_user)
+    assert paid_out(offer.merchant) == Decimal("182.16")  # 198 less the 15.84 commission
+    assert merchant_balance(offer.merchant) == {"unsettled": 0, "to_be_paid": 0}
+
+
+# --- half cents: money is rounded half up, on every path and both databases --
+
+
+def test_a_commission_of_exactly_half_a_cent_is_rounded_up(consumer, store, cashier):
+    """¥198.05 at 10 % is ¥19.805 of commission: ¥19.81 half up (half even: ¥19.80)."""
+    offer = OfferFactory(
+        merchant=store.merchant, stores=[store], price=HALF_CENT_PRICE, commission_rate=TEN_PERCENT
+    )
+    voucher = make_voucher(consumer, offer)
+    voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
+    (statement,) = close_now()
+    assert (statement.gross, statement.commission, statement.net) == (
+        Decimal("198.05"),
+        Decimal("19.81"),
+        Decimal("178.24"),
+    )
+
+
+def test_an_expired_vouchers_half_cent_commission_is_rounded_up(consumer, store):
+    """Expiry books its earning by its own path (in SQL on PostgreSQL)."""
+    offer = OfferFactory(
+        merchant=store.merchant,
+        stores=[store],
+        price=HALF_CENT_PRICE,
+        commission_rate=TEN_PERCENT,
+        refund_on_expiry=False,
+    )
+    voucher = make_voucher(consumer, offer)
+    Voucher.objects.filter(pk=voucher.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    assert expire_vouchers() == 1
+    (statement,) = close_now()
+    assert (statement.gross, statement.commission, statement.net) == (
+        Decimal("198.05"),
+        Decimal("19.81"),
+        Decimal("178.24"),
+    )
+
+
+def test_a_use_worth_half_a_cent_more_is_rounded_up_and_the_last_use_takes_the_rest(
+    consumer, store, cashier
+):
+    """Two uses of ¥100.05: the first is worth ¥50.03 (50.025 half up; half
+    even: 50.02), the second the ¥50.02 left."""
+    offer = OfferFactory(
+        merchant=store.merchant,
+        stores=[store],
+        price=Decimal("100.05"),
+        uses_per_voucher=2,
+        commission_rate=Decimal("0"),
+    )
+    voucher = make_voucher(consumer, offer)
+    earned = []
+    for _use in range(2):
+        voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
+        earned.append(ledger.order_breakdown(voucher.order)["merchant_net"])
+    assert earned == [Decimal("50.03"), Decimal("100.05")]
+
+
+def test_a_partly_used_card_that_expires_rounds_each_half_cent_of_commission_up(
+    consumer, store, cashier
+):
+    """Two uses of ¥100.10 at 10 %: the use redeemed and the use left to
+    expire are ¥50.05 each, whose ¥5.005 of commission is ¥5.01 half up."""
+    offer = OfferFactory(
+        merchant=store.merchant,
+        stores=[store],
+        price=Decimal("100.10"),
+        uses_per_voucher=2,
+        commission_rate=TEN_PERCENT,
+    )
+    voucher = make_voucher(consumer, offer)
+    voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
+    Voucher.objects.filter(pk=voucher.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    assert expire_vouchers() == 1
+    (statement,) = close_now()
+    assert (statement.gross, statement.commission, statement.net) == (
+        Decimal("100.10"),
+        Decimal("10.02"),
+        Decimal("90.08"),
+    )
 
 
 def test_the_periodic_job_closes_the_last_half_month(consumer, offer, store, cashier):

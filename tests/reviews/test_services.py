@@ -1,15 +1,19 @@
 """Verified reviews: only after use, one per voucher, moderated by admins."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from o2o.errors import Conflict, DomainError, NotFound, PermissionDenied
-from orders.services import voucher_redeem
+from offers.models import Offer
+from orders.models import Voucher
+from orders.services import expire_vouchers, redemption_undo, voucher_redeem, voucher_refund
 from reviews import services
 from reviews.models import Review
 
-from ..factories import MembershipFactory, UserFactory, make_cashier, make_voucher
+from ..factories import MembershipFactory, OfferFactory, UserFactory, make_cashier, make_voucher
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +44,70 @@ def test_unused_voucher_cannot_be_reviewed(consumer, offer):
     with pytest.raises(Conflict) as err:
         services.review_create(user=consumer, voucher_id=voucher.pk, rating=5, text="Hm")
     assert err.value.code == "not_redeemed"
+
+
+def _expired(voucher, cashier):
+    Offer.objects.filter(pk=voucher.offer_id).update(refund_on_expiry=False)
+    _past_its_date(voucher)
+
+
+def _refunded_on_expiry(voucher, cashier):
+    Offer.objects.filter(pk=voucher.offer_id).update(refund_on_expiry=True)
+    _past_its_date(voucher)
+
+
+def _past_its_date(voucher):
+    Voucher.objects.filter(pk=voucher.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    assert expire_vouchers() == 1
+
+
+def _refunded(voucher, cashier):
+    voucher_refund(voucher_id=voucher.pk, by=voucher.user, reason="customer")
+
+
+def _redeemed_then_undone(voucher, cashier):
+    redemption = voucher_redeem(
+        code=voucher.code, store_id=voucher.offer.stores.get().pk, by=cashier
+    )
+    redemption_undo(redemption_id=redemption.pk, by=cashier)
+
+
+@pytest.mark.parametrize(
+    ("ending", "status"),
+    [
+        (_expired, Voucher.Status.EXPIRED),
+        (_refunded_on_expiry, Voucher.Status.REFUNDED),
+        (_refunded, Voucher.Status.REFUNDED),
+        (_redeemed_then_undone, Voucher.Status.ISSUED),
+    ],
+    ids=["expired", "refunded-on-expiry", "refunded", "redeemed-then-undone"],
+)
+def test_a_voucher_never_used_cannot_be_reviewed_however_it_ended(
+    consumer, offer, cashier, ending, status
+):
+    voucher = make_voucher(consumer, offer)
+    ending(voucher, cashier)
+    voucher.refresh_from_db()
+    assert (voucher.status, voucher.uses_left) == (status, 1)
+    with pytest.raises(Conflict) as err:
+        services.review_create(user=consumer, voucher_id=voucher.pk, rating=1, text="Never went")
+    assert (err.value.code, err.value.status) == ("not_redeemed", 409)
+    assert not Review.objects.exists()
+    offer.refresh_from_db()
+    assert (offer.rating_count, offer.rating) == (0, 0)
+
+
+def test_a_card_used_once_and_then_expired_can_be_reviewed(consumer, store, cashier):
+    """Its holder did visit: a review is verified by a use, not by the
+    voucher's last status."""
+    card = OfferFactory(merchant=store.merchant, stores=[store], uses_per_voucher=5)
+    voucher = make_voucher(consumer, card)
+    voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
+    _past_its_date(voucher)
+    review = services.review_create(user=consumer, voucher_id=voucher.pk, rating=4, text="Nice")
+    assert review.voucher.status == Voucher.Status.EXPIRED
+    card.refresh_from_db()
+    assert card.rating_count == 1
 
 
 def test_one_review_per_voucher(consumer, used_voucher):
