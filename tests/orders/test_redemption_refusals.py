@@ -71,6 +71,11 @@ def _at_another_merchants_store(s):
     return s.cashier, s.other_store.pk
 
 
+def _staff_of_both_at_the_other_merchants_store(s):
+    MembershipFactory(merchant=s.other_store.merchant, user=s.cashier)
+    return s.cashier, s.other_store.pk
+
+
 def _at_no_such_store(s):
     return s.cashier, 999_999
 
@@ -136,7 +141,9 @@ WHO_IS_REFUSED = [
     (_the_consumer, "not_your_merchant", 403),
     (_cashier_of_another_store, "not_your_store", 403),
     (_at_a_store_outside_the_deal, "not_usable_at_store", 409),
-    (_at_another_merchants_store, "not_usable_at_store", 409),
+    # Refused as not staff there, before the code is read.
+    (_at_another_merchants_store, "not_your_merchant", 403),
+    (_staff_of_both_at_the_other_merchants_store, "not_usable_at_store", 409),
     (_at_no_such_store, "store_not_found", 404),
 ]
 WHAT_IS_REFUSED = [
