@@ -23,6 +23,7 @@ from accounts.models import User
 from o2o.errors import Conflict, DomainError, NotFound
 from o2o.http import parse_id
 from o2o.money import from_minor, to_minor
+from o2o.parsers import MAX_JSON_DEPTH, TOO_DEEP, nested_deeper_than
 from o2o.tasks import enqueue
 from orders.models import Order, Voucher
 
@@ -295,6 +296,8 @@ def webhook_receive(*, payload: bytes, signature: str | None) -> WebhookEvent:
     secret = settings.STRIPE_WEBHOOK_SECRET
     if not secret or not signature:
         raise DomainError("bad_signature", _("Missing or invalid signature."))
+    if nested_deeper_than(payload):  # Stripe's parse (and ours) would recurse
+        raise DomainError("invalid_json", TOO_DEEP % {"n": MAX_JSON_DEPTH})
     try:
         event = stripe.Webhook.construct_event(payload, signature, secret)
     except (ValueError, stripe.SignatureVerificationError):
