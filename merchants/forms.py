@@ -7,7 +7,7 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from o2o.forms import BootstrapFormMixin
+from o2o.forms import BootstrapFormMixin, IdModelChoiceField, IdModelMultipleChoiceField
 from o2o.images import BoundedImageFormField, limits_text
 from offers.models import Offer
 from offers.services import EDITABLE_FIELDS
@@ -18,8 +18,8 @@ from .services import STORE_FIELDS
 
 class ApplyForm(BootstrapFormMixin, forms.Form):
     name = forms.CharField(label=_("Business name"), max_length=120)
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all())
-    city = forms.ModelChoiceField(label=_("City"), queryset=City.objects.all())
+    category = IdModelChoiceField(label=_("Category"), queryset=Category.objects.all())
+    city = IdModelChoiceField(label=_("City"), queryset=City.objects.all())
     description = forms.CharField(
         label=_("Tell customers about your business"),
         required=False,
@@ -29,7 +29,7 @@ class ApplyForm(BootstrapFormMixin, forms.Form):
     email = forms.EmailField(label=_("Contact e-mail"), required=False)
     business_licence = forms.CharField(label=_("Business licence number"), max_length=60)
     store_name = forms.CharField(label=_("Store name"), max_length=120)
-    district = forms.ModelChoiceField(
+    district = IdModelChoiceField(
         label=_("District"), queryset=District.objects.select_related("city")
     )
     address = forms.CharField(label=_("Street address"), max_length=255)
@@ -91,7 +91,7 @@ class OfferForm(BootstrapFormMixin, forms.ModelForm):
             "{} {}", _("Up to 8 photos of the place, the dishes or the service."), limits_text()
         ),
     )
-    stores = forms.ModelMultipleChoiceField(
+    stores = IdModelMultipleChoiceField(
         label=_("Usable at stores"),
         queryset=Store.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -100,6 +100,7 @@ class OfferForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Offer
         fields = list(EDITABLE_FIELDS)  # the service decides what a merchant may edit
+        field_classes = {"category": IdModelChoiceField}
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "includes": forms.Textarea(attrs={"rows": 4}),
@@ -126,9 +127,7 @@ class OfferForm(BootstrapFormMixin, forms.ModelForm):
 
 
 class RedeemForm(BootstrapFormMixin, forms.Form):
-    store = forms.ModelChoiceField(
-        label=_("Store"), queryset=Store.objects.none(), empty_label=None
-    )
+    store = IdModelChoiceField(label=_("Store"), queryset=Store.objects.none(), empty_label=None)
     code = forms.CharField(
         label=_("Voucher code"),
         max_length=40,
@@ -171,6 +170,7 @@ class StoreForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Store
         fields = STORE_FIELDS
+        field_classes = {"district": IdModelChoiceField}
 
     def __init__(self, *args: Any, merchant: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from o2o.errors import DomainError
-from o2o.http import safe_next
+from o2o.errors import DomainError, NotFound
+from o2o.http import parse_id, refusal_page, safe_next
 from offers import services as offer_services
 from offers.models import Offer
 from orders import selectors as order_selectors
@@ -116,11 +116,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def switch_merchant(request: HttpRequest) -> HttpResponseRedirect:
-    raw = request.POST.get("merchant", "")
-    if raw.isdigit() and memberships_for_user(request.user).filter(merchant_id=int(raw)).exists():  # type: ignore[arg-type]
-        request.session[SESSION_MERCHANT] = int(raw)
-        request.session.pop(SESSION_STORE, None)
+def switch_merchant(request: HttpRequest) -> HttpResponse:
+    merchant_id = parse_id(request.POST.get("merchant"))
+    mine = memberships_for_user(request.user)  # type: ignore[arg-type]
+    if merchant_id is None or not mine.filter(merchant_id=merchant_id).exists():
+        return refusal_page(
+            request,
+            NotFound("merchant_not_found", _("You are not on the staff of this business.")),
+            back="merchants:dashboard",
+        )
+    request.session[SESSION_MERCHANT] = merchant_id
+    request.session.pop(SESSION_STORE, None)
     return redirect("merchants:dashboard")
 
 
@@ -284,6 +290,8 @@ def redeem(request: HttpRequest) -> HttpResponse:
             voucher = redemption.voucher
             result = {"ok": True, "redemption": redemption, "voucher": voucher}
             form = RedeemForm(initial={"store": store.pk}, stores=stores)
+    elif request.method == "POST":
+        status = 400  # the form says what is missing or wrong
     return render(
         request,
         "merchants/redeem.html",

@@ -12,6 +12,7 @@ from rest_framework.utils.serializer_helpers import BindingDict
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from o2o.errors import DomainError
+from o2o.http import MAX_ID, parse_int
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,28 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         code = codes if isinstance(codes, str) else "error"
         response.data = {"code": code, "detail": str(exc.detail)}
     return response
+
+
+class WholeNumberField(serializers.IntegerField):
+    """A whole number in a request body: a JSON integer or a string of ASCII
+    digits (o2o.http.parse_int). DRF's IntegerField also takes "1.0" and "١"
+    (an Arabic-Indic one)."""
+
+    def to_internal_value(self, data: Any) -> int:
+        value = parse_int(data)
+        if value is None:
+            self.fail("invalid")
+        return value  # any bounds are checked by the field's validators
+
+
+class IdField(WholeNumberField):
+    """An id in a request body, from 1 to MAX_ID: a larger number names no
+    row, and the database refuses it in a query (a 500) instead of finding nothing."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
 
 
 class FieldsBuiltOnce:

@@ -1,6 +1,8 @@
-"""Request helpers shared by views: where to go next, who is asking, and the
-cap on a request's size."""
+"""Request helpers shared by views: where to go next, who is asking, the cap
+on a request's size, and the one way every view, form, filter, serializer and
+service reads a number a client sent."""
 
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -9,6 +11,19 @@ from django.shortcuts import render, resolve_url
 from django.template.defaultfilters import filesizeformat
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+
+from o2o.errors import DomainError
+
+# The largest primary key the database can hold (a bigint, on PostgreSQL and
+# SQLite alike). A larger id names nothing; sent to the database, it fails
+# ("integer out of range", OverflowError) instead of finding nothing.
+MAX_ID = 2**63 - 1
+
+# ASCII digits only. str.isdigit() says yes to "²", which int() then refuses
+# (a 500 wherever isdigit() guarded int()); int() itself takes other scripts'
+# digits ("١٢" is 12), spaces around and underscores ("1_000"), none of which
+# our pages or apps send. 30 digits bound the work int() does on a hostile string.
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,30}")
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
@@ -80,3 +95,37 @@ class RequestSizeLimitMiddleware:
         return render(
             request, "413.html", {"detail": detail, "photo_limit": photo_limit}, status=413
         )
+
+
+def refusal_page(request: HttpRequest, err: DomainError, *, back: str) -> HttpResponse:
+    """A page's answer to a request it refuses outright (a forged form value,
+    say): the error's message and code, with its 4xx status, and a way back
+    (a URL or a URL name). Nothing was changed."""
+    return render(
+        request,
+        "refused.html",
+        {"message": err.message, "code": err.code, "back": resolve_url(back)},
+        status=err.status,
+    )
+
+
+def parse_int(raw: object) -> int | None:
+    """A whole number as a client sends one: a JSON integer (not a boolean)
+    or a string of ASCII digits with an optional minus sign; None for
+    anything else (floats, "1.0", " 7", "²", "١", "1_000", 31 digits or more)."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str) and _WHOLE_NUMBER.fullmatch(raw):
+        return int(raw)
+    return None
+
+
+def parse_id(raw: object) -> int | None:
+    """A database id a client sent: a whole number from 1 to MAX_ID (see
+    parse_int), or None, which the caller answers as "no such thing"."""
+    value = parse_int(raw)
+    if value is None or not 1 <= value <= MAX_ID:
+        return None
+    return value

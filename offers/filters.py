@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
 from merchants.models import Category, District
-from o2o.forms import BootstrapFormMixin
+from o2o.forms import BootstrapFormMixin, IdFilter
 
 from .models import Offer
 
@@ -43,7 +43,7 @@ class OfferFilter(filters.FilterSet):
     rating_min = filters.NumberFilter(
         field_name="rating", lookup_expr="gte", label=_("Min rating"), min_value=0, max_value=5
     )
-    merchant = filters.NumberFilter(field_name="merchant_id", label=_("Merchant"))
+    merchant = IdFilter(field_name="merchant_id", label=_("Merchant"))
     sort = filters.ChoiceFilter(
         method="sort_by",
         label=_("Sort by"),

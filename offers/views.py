@@ -54,7 +54,8 @@ def _page(
         parts = build()
         if parts is None:
             raise Http404
-        # Previews of deals not on sale, shown to their staff, stay private.
+        # Previews of deals not on sale, shown to their staff, stay private;
+        # so do refusals (a 400 for filters that cannot be used).
         cacheable = parts.pop("cacheable", True)
         if cacheable:
             found.keep(parts)
@@ -62,7 +63,8 @@ def _page(
         html = render_to_string(template, {**parts, "csrf_token": pagecache.CSRF_SLOT}, request)
         found.keep_page(html)
         return HttpResponse(html.replace(pagecache.CSRF_SLOT, get_token(request)))
-    return render(request, template, parts)
+    status = parts.pop("status", 200)
+    return render(request, template, parts, status=status)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -94,7 +96,8 @@ def offer_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             params.setdefault("category", category.slug)
         city = current_city(request)
         offer_filter = selectors.offer_list(params=params, city=city)
-        offers = offer_filter.qs if offer_filter.is_valid() else Offer.objects.none()
+        valid = offer_filter.is_valid()
+        offers = offer_filter.qs if valid else Offer.objects.none()
         page = Paginator(offers, PAGE_SIZE).get_page(request.GET.get("page"))
         query = request.GET.get("q", "")
         context = {
@@ -114,10 +117,13 @@ def offer_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             title = _("“%(query)s”") % {"query": query}
         else:
             title = _("All deals")
-        return {
+        parts: dict[str, Any] = {
             "title": title,
             "body": render_to_string("offers/_list_body.html", context, request),
         }
+        if not valid:  # the form says which filter and why
+            parts.update(status=400, cacheable=False)
+        return parts
 
     return _page(request, "list", "offers/list.html", build)
 

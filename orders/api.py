@@ -13,8 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from o2o.api import ModelOutputSerializer
+from o2o.api import IdField, ModelOutputSerializer
 from o2o.errors import Conflict, DomainError
+from o2o.http import parse_id
 from payments.gateways import DEV, TEST_MODE_NOTICE
 from payments.services import payment_dev_capture, payment_start
 
@@ -75,7 +76,7 @@ def _order_out(order: Order) -> dict:  # type: ignore[type-arg]
 
 
 class OrderCreateInput(serializers.Serializer):
-    offer = serializers.IntegerField()
+    offer = IdField()
     quantity = serializers.IntegerField()
 
 
@@ -91,8 +92,8 @@ class OrderListCreateApi(generics.ListAPIView):
         # costliest step left for a request that can only be refused: whether
         # a deal is sold out is public (its page says so).
         if request.method == "POST" and isinstance(request.data, Mapping):
-            offer_id = request.data.get("offer")
-            if isinstance(offer_id, int) and soldout.known(offer_id):
+            offer_id = parse_id(request.data.get("offer"))
+            if offer_id is not None and soldout.known(offer_id):
                 raise Conflict("sold_out", services.SOLD_OUT)
         super().initial(request, *args, **kwargs)
 
@@ -228,7 +229,7 @@ class RedemptionOutput(serializers.Serializer):
 
 class RedemptionInput(serializers.Serializer):
     code = serializers.CharField(max_length=64, allow_blank=True)
-    store = serializers.IntegerField()
+    store = IdField()
 
 
 class RedemptionCreateApi(APIView):

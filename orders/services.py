@@ -38,6 +38,7 @@ from notifications.services import (
 )
 from o2o import pagecache, rawsql
 from o2o.errors import Conflict, DomainError, NotFound, PermissionDenied
+from o2o.http import parse_id, parse_int
 from o2o.models import check_transition
 from o2o.tasks import enqueue
 from offers.models import Offer
@@ -62,10 +63,9 @@ class RedemptionRefused(DomainError):
 
 
 def _parse_quantity(quantity: object) -> int:
-    try:
-        value = int(str(quantity))
-    except (TypeError, ValueError):
-        raise DomainError("invalid_quantity", _("Quantity must be a whole number.")) from None
+    value = parse_int(quantity)
+    if value is None:
+        raise DomainError("invalid_quantity", _("Quantity must be a whole number."))
     if value < 1:
         raise DomainError("invalid_quantity", _("Quantity must be at least 1."))
     if value > settings.MAX_ORDER_QUANTITY:
@@ -110,10 +110,9 @@ def order_create(*, user: User, offer_id: object, quantity: object) -> Order:
     short-lived hint (orders.soldout) without a transaction.
     """
     qty = _parse_quantity(quantity)
-    try:
-        offer_pk = int(str(offer_id))
-    except (ValueError, TypeError):
-        raise NotFound("offer_not_found", _("This deal does not exist.")) from None
+    offer_pk = parse_id(offer_id)
+    if offer_pk is None:
+        raise NotFound("offer_not_found", _("This deal does not exist."))
     if soldout.known(offer_pk):
         raise Conflict("sold_out", SOLD_OUT)
     return _order_create(user=user, offer_pk=offer_pk, qty=qty)

@@ -25,8 +25,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from o2o.errors import Conflict, DomainError, NotFound
+from o2o.http import parse_id
 from o2o.models import check_transition
 from o2o.money import from_minor, to_minor
+from o2o.parsers import MAX_JSON_DEPTH, TOO_DEEP, nested_deeper_than
 from o2o.tasks import enqueue
 from orders.models import Order, Voucher
 
@@ -414,6 +416,8 @@ def webhook_receive(*, payload: bytes, signature: str | None) -> WebhookEvent:
     secret = settings.STRIPE_WEBHOOK_SECRET
     if not secret or not signature:
         raise DomainError("bad_signature", _("Missing or invalid signature."))
+    if nested_deeper_than(payload):  # Stripe's parse (and ours) would recurse
+        raise DomainError("invalid_json", TOO_DEEP % {"n": MAX_JSON_DEPTH})
     try:
         event = stripe.Webhook.construct_event(payload, signature, secret)
     except (ValueError, stripe.SignatureVerificationError):
@@ -464,10 +468,10 @@ def _payment_for(intent: dict[str, Any]) -> Payment | None:
     if payment is not None or not intent_id:
         return payment
     metadata = intent.get("metadata") or {}
-    payment_id, order_id = str(metadata.get("payment_id", "")), str(metadata.get("order_id", ""))
-    if payment_id.isdigit() and order_id.isdigit():
+    payment_id, order_id = parse_id(metadata.get("payment_id")), parse_id(metadata.get("order_id"))
+    if payment_id is not None and order_id is not None:
         return Payment.objects.filter(
-            gateway="stripe", reference="", pk=int(payment_id), order_id=int(order_id)
+            gateway="stripe", reference="", pk=payment_id, order_id=order_id
         ).first()
     return None
 
@@ -505,9 +509,9 @@ def _on_charge_refunded(charge: dict[str, Any]) -> str | None:
         if remote.get("status") not in (None, "succeeded"):
             continue
         ours = Refund.objects.filter(payment=payment, reference=remote["id"]).first()
-        refund_id = (remote.get("metadata") or {}).get("refund_id")
-        if ours is None and refund_id and str(refund_id).isdigit():
-            ours = Refund.objects.filter(payment=payment, pk=int(refund_id)).first()
+        refund_id = parse_id((remote.get("metadata") or {}).get("refund_id"))
+        if ours is None and refund_id is not None:
+            ours = Refund.objects.filter(payment=payment, pk=refund_id).first()
         if ours is not None:
             refund_record(refund_id=ours.pk, reference=remote["id"], done=True)
             continue

@@ -121,10 +121,35 @@ def statement_mark_paid(*, statement_id: int, by: User) -> SettlementStatement:
     return statement
 
 
+# A spreadsheet runs a text cell starting with one of these as a formula
+# (OWASP "CSV injection"): a deal titled =HYPERLINK(...) would be a live link
+# in the merchant's copy of their statement.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A value for a CSV cell: text that would start a formula gets a leading
+    quote, which spreadsheets show as text (OWASP's advice). Amounts are
+    numbers, never text, and stay as they are: a negative amount is a number."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class _SafeWriter:
+    """csv.writer with every text cell passed through csv_cell."""
+
+    def __init__(self, out: io.StringIO) -> None:
+        self._writer = csv.writer(out)
+
+    def writerow(self, row: list[object]) -> None:
+        self._writer.writerow([csv_cell(value) for value in row])
+
+
 def statement_csv(statement: SettlementStatement) -> str:
     """One line per voucher use on the statement: what the merchant is paid for."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = _SafeWriter(out)
     writer.writerow(["date", "kind", "voucher", "deal", "gross", "commission", "net", "currency"])
     legs = statement.entries.select_related("voucher__offer").order_by(
         "created_at", "transfer", "account"

@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from o2o.api import ModelOutputSerializer
+from o2o.api import IdField, ModelOutputSerializer, WholeNumberField
 
 from . import services
 from .models import Review
@@ -20,8 +20,8 @@ class ReviewOutput(ModelOutputSerializer):
 
 
 class ReviewInput(serializers.Serializer):
-    voucher = serializers.IntegerField()
-    rating = serializers.IntegerField()
+    voucher = IdField()
+    rating = WholeNumberField()
     text = serializers.CharField(allow_blank=True, max_length=4000)
 
 

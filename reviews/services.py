@@ -10,6 +10,7 @@ from accounts.models import User
 from merchants.models import Merchant
 from merchants.services import staff_membership
 from o2o.errors import Conflict, DomainError, NotFound, PermissionDenied
+from o2o.http import parse_id, parse_int
 from offers.models import Offer
 from orders.models import Voucher
 
@@ -36,19 +37,19 @@ def _apply_rating(*, offer_id: int, merchant_id: int, delta_sum: int, delta_coun
 @transaction.atomic
 def review_create(*, user: User, voucher_id: object, rating: object, text: str) -> Review:
     """A consumer reviews a voucher they have used. One review per voucher."""
-    try:
-        voucher = (
-            Voucher.objects.select_for_update(of=("self",))
-            .select_related("offer")
-            .get(pk=int(str(voucher_id)), user_id=user.pk)
-        )
-    except (Voucher.DoesNotExist, ValueError, TypeError):
-        raise NotFound("voucher_not_found", _("Voucher not found.")) from None
-    try:
-        stars = int(str(rating))
-    except (TypeError, ValueError):
-        stars = 0
-    if not 1 <= stars <= 5:
+    voucher_pk = parse_id(voucher_id)
+    voucher = (
+        Voucher.objects.select_for_update(of=("self",))
+        .select_related("offer")
+        .filter(pk=voucher_pk, user_id=user.pk)
+        .first()
+        if voucher_pk is not None
+        else None
+    )
+    if voucher is None:
+        raise NotFound("voucher_not_found", _("Voucher not found."))
+    stars = parse_int(rating)
+    if stars is None or not 1 <= stars <= 5:
         raise DomainError("invalid_rating", _("Choose a rating from 1 to 5 stars."))
     text = (text or "").strip()
     if not text:

@@ -185,3 +185,19 @@ def test_without_a_barcode_reader_the_cashier_types(visitor, city_with_deals):
     cashier.go("/merchant/redeem/")
     expect(cashier.page.locator("#scanner")).to_be_hidden()
     expect(cashier.page.locator("#id_code")).to_be_focused()
+
+
+def test_a_blocked_inline_script_fails_the_journey(visitor, city_with_deals):
+    """The CSP check every journey ends with can fail: a script slipped into a
+    page (as an injection would) is blocked, and the visitor records it."""
+    person = visitor("csp")
+    person.go("/")
+    with person.page.expect_console_message(lambda m: "Content Security Policy" in m.text):
+        person.page.evaluate(
+            "() => { const s = document.createElement('script');"
+            " s.textContent = 'window.injected = true'; document.body.append(s); }"
+        )
+    assert person.page.evaluate("window.injected") is None  # it did not run
+    assert len(person.csp_violations) == 1
+    assert "script-src 'self'" in person.csp_violations[0]
+    person.csp_violations.clear()  # caught on purpose: the fixture would fail the test

@@ -77,10 +77,14 @@ def test_district_filter_uses_the_stores(client):
     assert titles(client.get(reverse("offers:list"), {"district": "pudong"})) == ["Far away"]
 
 
-def test_bad_filter_values_show_an_empty_list_not_an_error(client):
+def test_bad_filter_values_answer_400_with_the_reasons_and_an_empty_list(client):
     OfferFactory()
     response = client.get(reverse("offers:list"), {"price_min": "lots", "sort": "nonsense"})
-    assert response.status_code == 200
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Some filters could not be used" in body
+    assert "Min price: Enter a number." in body
+    assert titles(response) == []
 
 
 def test_pagination_keeps_the_filters(client):

@@ -1,5 +1,7 @@
 """Commission and settlement: what each merchant is owed, from the ledger."""
 
+import csv
+import io
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -333,6 +335,34 @@ def test_merchant_sees_and_downloads_statements_others_cannot(client, owner, cas
 
     client.force_login(MembershipFactory(merchant=other.merchant).user)
     assert client.get(reverse("merchants:statement_csv", args=[statement.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "title",
+    ['=HYPERLINK("http://x")', "+1+cmd", "-2+3", "@SUM(A1:A9)", "\tleading tab", "\rleading CR"],
+)
+def test_a_deal_title_that_would_be_a_formula_is_text_in_the_statement_csv(
+    client, owner, cashier, offer, store, title
+):
+    """OWASP's CSV injection: a spreadsheet would run the cell. A leading quote
+    makes it text; the amounts, negative ones too, stay numbers."""
+    Offer.objects.filter(pk=offer.pk).update(title=title)
+    kept = make_voucher(UserFactory(), offer)
+    voucher_redeem(code=kept.code, store_id=store.pk, by=cashier)
+    undone = make_voucher(UserFactory(), offer)
+    redemption = voucher_redeem(code=undone.code, store_id=store.pk, by=cashier)
+    redemption_undo(redemption_id=redemption.pk, by=cashier)
+    (statement,) = close_now()
+    client.force_login(owner)
+    response = client.get(reverse("merchants:statement_csv", args=[statement.pk]))
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    header, *lines, total = rows
+    deals = [line[header.index("deal")] for line in lines]
+    assert deals == ["'" + title] * 3  # two earnings and one reversal
+    grosses = sorted(Decimal(line[header.index("gross")]) for line in lines)
+    assert grosses == [Decimal("-198.00"), Decimal("198.00"), Decimal("198.00")]
+    assert [line[header.index("net")] for line in lines].count("-182.16") == 1
+    assert total[header.index("net")] == "182.16"
 
 
 def test_rows_with_money_on_them_cannot_be_deleted(consumer, offer):

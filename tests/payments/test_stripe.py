@@ -91,10 +91,18 @@ def test_the_card_page_loads_stripe_js_only_when_stripe_is_on(on_stripe, client,
     order = make_order(consumer, offer, 1)
     _payment, result = start(order)
     client.force_login(consumer)
-    page = client.get(result.redirect_url).content.decode()
+    response = client.get(result.redirect_url)
+    page = response.content.decode()
     assert "https://js.stripe.com/v3/" in page
     assert stripe_fake.PUBLISHABLE_KEY in page
-    assert "js.stripe.com" not in client.get("/").content.decode()
+    home = client.get("/")
+    assert "js.stripe.com" not in home.content.decode()
+    # The Content-Security-Policy lets Stripe.js in on the card page only.
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self' https://js.stripe.com https://*.js.stripe.com" in csp
+    assert "frame-src https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com" in csp
+    assert "connect-src 'self' https://js.stripe.com https://api.stripe.com" in csp
+    assert "stripe" not in home["Content-Security-Policy"]
 
 
 def test_paid_once_and_reported_five_times_issues_vouchers_once(on_stripe, client, consumer, offer):
