@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from merchants.selectors import memberships_for_user, stores_for_member
+from o2o.api import refusals
 from o2o.errors import DomainError
 from o2o.ratelimit import ClientAddressThrottle
 
@@ -32,7 +33,10 @@ class RegisterApi(APIView):
     throttle_classes = (ClientAddressThrottle,)
     throttle_scope = "auth"
 
-    @extend_schema(request=CredentialsInput, responses={201: TokenOutput}, operation_id="register")
+    @extend_schema(
+        request=CredentialsInput,
+        responses={201: TokenOutput, **refusals({400: ["email_taken", "invalid_password"]})},
+    )
     def post(self, request: Request) -> Response:
         data = CredentialsInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -52,7 +56,13 @@ class TokenApi(APIView):
     throttle_classes = (ClientAddressThrottle,)
     throttle_scope = "auth"
 
-    @extend_schema(request=CredentialsInput, responses={200: TokenOutput}, operation_id="token")
+    @extend_schema(
+        request=CredentialsInput,
+        responses={
+            200: TokenOutput,
+            **refusals({400: ["invalid_credentials"], 429: ["locked_out"]}),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = CredentialsInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -92,7 +102,7 @@ class MeOutput(serializers.Serializer):
 class MeApi(APIView):
     permission_classes = (IsAuthenticated,)
 
-    @extend_schema(responses=MeOutput, operation_id="me")
+    @extend_schema(responses=MeOutput)
     def get(self, request: Request) -> Response:
         memberships = list(memberships_for_user(request.user))  # type: ignore[arg-type]
         return Response(MeOutput({"email": request.user.email, "memberships": memberships}).data)  # type: ignore[union-attr]

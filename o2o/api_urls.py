@@ -1,9 +1,10 @@
 """API v1 routes and the OpenAPI schema and docs."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.api import MeApi, RegisterApi, TokenApi
+from o2o.api import not_found
 from offers.api import OfferDetailApi, OfferListApi
 from orders.api import (
     OrderDetailApi,
@@ -45,4 +46,6 @@ urlpatterns = [
     path("v1/", include((v1, "api"), namespace="api")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", ApiDocsView.as_view(url_name="schema"), name="api-docs"),
+    # Last: any other path under /api/ is the API's JSON 404, not a page.
+    re_path(r"", not_found, name="api-not-found"),
 ]

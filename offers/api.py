@@ -2,7 +2,6 @@
 
 from django.db.models import QuerySet
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 
@@ -74,10 +73,6 @@ class OfferListApi(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Offer]:
         return offers_for_cards(visible_offers()).order_by("-sold_count", "-pk")
-
-    @extend_schema(operation_id="offers_list")
-    def get(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        return super().get(request, *args, **kwargs)
 
 
 class OfferDetailApi(generics.RetrieveAPIView):

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from o2o.api import IdField, ModelOutputSerializer
+from o2o.api import IdField, ModelOutputSerializer, refusals
 from o2o.errors import Conflict, DomainError
 from o2o.http import parse_id
 from payments.gateways import DEV, TEST_MODE_NOTICE
@@ -98,7 +98,17 @@ class OrderListCreateApi(generics.ListAPIView):
         super().initial(request, *args, **kwargs)
 
     @extend_schema(
-        request=OrderCreateInput, responses={201: OrderOutput}, operation_id="orders_create"
+        request=OrderCreateInput,
+        responses={
+            201: OrderOutput,
+            **refusals(
+                {
+                    400: ["invalid", "invalid_quantity"],
+                    404: ["offer_not_found"],
+                    409: ["sold_out", "offer_not_available", "not_enough_stock", "limit_exceeded"],
+                }
+            ),
+        },
     )
     def post(self, request: Request) -> Response:
         # Parsing is the service's job too: a bad quantity gets `invalid_quantity`.
@@ -151,7 +161,24 @@ class OrderPayApi(APIView):
 
     permission_classes = (IsAuthenticated,)
 
-    @extend_schema(request=None, responses=OrderPayOutput, operation_id="orders_pay")
+    @extend_schema(
+        request=None,
+        responses={
+            200: OrderPayOutput,
+            **refusals(
+                {
+                    404: ["order_not_found"],
+                    409: [
+                        "order_paid",
+                        "order_completed",
+                        "order_cancelled",
+                        "payment_window_passed",
+                    ],
+                    503: ["gateway_unavailable"],
+                }
+            ),
+        },
+    )
     def post(self, request: Request, pk: int) -> Response:
         payment, result = payment_start(order_id=pk, user=request.user)  # type: ignore[arg-type]
         test_mode = payment.gateway == DEV
@@ -183,7 +210,27 @@ class VoucherListApi(generics.ListAPIView):
 class VoucherRefundApi(APIView):
     permission_classes = (IsAuthenticated,)
 
-    @extend_schema(request=None, responses=VoucherOutput, operation_id="vouchers_refund")
+    @extend_schema(
+        request=None,
+        responses={
+            200: VoucherOutput,
+            **refusals(
+                {
+                    # refund_exceeds_payment, not_paid: the voucher's payment has
+                    # nothing left to refund (the ledger's guard; not expected).
+                    400: ["refund_exceeds_payment"],
+                    404: ["voucher_not_found"],
+                    409: [
+                        "not_refundable",
+                        "already_refunded",
+                        "already_redeemed",
+                        "voucher_expired",
+                        "not_paid",
+                    ],
+                }
+            ),
+        },
+    )
     def post(self, request: Request, pk: int) -> Response:
         voucher = services.voucher_refund(
             voucher_id=pk,
@@ -237,8 +284,24 @@ class RedemptionCreateApi(APIView):
 
     @extend_schema(
         request=RedemptionInput,
-        responses={201: RedemptionOutput},
-        operation_id="redemptions_create",
+        responses={
+            201: RedemptionOutput,
+            **refusals(
+                {
+                    400: ["malformed_code"],
+                    403: ["not_your_merchant", "not_your_store"],
+                    404: ["unknown_code", "store_not_found"],
+                    409: [
+                        "already_redeemed",
+                        "voucher_expired",
+                        "voucher_refunded",
+                        "not_usable_at_store",
+                        "redemption_failed",
+                    ],
+                    429: ["too_many_attempts"],
+                }
+            ),
+        },
     )
     def post(self, request: Request) -> Response:
         data = RedemptionInput(data=request.data)
@@ -259,7 +322,19 @@ class RedemptionCreateApi(APIView):
 class RedemptionUndoApi(APIView):
     permission_classes = (IsAuthenticated,)
 
-    @extend_schema(request=None, responses=RedemptionOutput, operation_id="redemptions_undo")
+    @extend_schema(
+        request=None,
+        responses={
+            200: RedemptionOutput,
+            **refusals(
+                {
+                    403: ["not_your_merchant"],
+                    404: ["redemption_not_found"],
+                    409: ["already_undone", "undo_window_passed", "already_reviewed"],
+                }
+            ),
+        },
+    )
     def post(self, request: Request, pk: int) -> Response:
         redemption = services.redemption_undo(redemption_id=pk, by=request.user)  # type: ignore[arg-type]
         redemption.voucher.refresh_from_db()

@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from o2o.api import IdField, ModelOutputSerializer, WholeNumberField
+from o2o.api import IdField, ModelOutputSerializer, WholeNumberField, refusals
 
 from . import services
 from .models import Review
@@ -29,7 +29,17 @@ class ReviewCreateApi(APIView):
     permission_classes = (IsAuthenticated,)
 
     @extend_schema(
-        request=ReviewInput, responses={201: ReviewOutput}, operation_id="reviews_create"
+        request=ReviewInput,
+        responses={
+            201: ReviewOutput,
+            **refusals(
+                {
+                    400: ["invalid_rating", "text_required", "text_too_long"],
+                    404: ["voucher_not_found"],
+                    409: ["not_redeemed", "already_reviewed"],
+                }
+            ),
+        },
     )
     def post(self, request: Request) -> Response:
         data = ReviewInput(data=request.data)

@@ -300,7 +300,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "o2o.api.AutoSchema",  # operation ids, refusals: see there
     "EXCEPTION_HANDLER": "o2o.api.exception_handler",
     # Sign-ups and log-ins per client address, the API and the pages together
     # (o2o.ratelimit).
@@ -312,8 +312,12 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "O2O Deals API",
     "DESCRIPTION": "API v1 for mobile apps and point-of-sale devices. Every refusal is "
-    "a 4xx JSON body `{code, detail}` with a stable code.",
+    "a JSON body `{code, detail}` (`ErrorResponse`) with a stable code; each operation "
+    "lists, by status, the codes it can answer with. Operation ids are the path's words "
+    "and what the method does: `offers_list`, `offers_retrieve`, `orders_pay`.",
     "VERSION": "1.0.0",
+    # The version is not part of the operation ids and tags (o2o.api.AutoSchema).
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",  # served from drf-spectacular-sidecar, no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
