@@ -174,7 +174,7 @@ class OrderPayApi(APIView):
                         "order_cancelled",
                         "payment_window_passed",
                     ],
-                    503: ["gateway_unavailable"],
+                    503: ["payments_unavailable", "gateway_unavailable"],
                 }
             ),
         },
