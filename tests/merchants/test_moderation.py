@@ -1,13 +1,17 @@
 """Only admins moderate; what they decide is what consumers then see."""
 
+import re
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from merchants.models import Merchant
 from offers.models import Offer
 from offers.selectors import visible_offers
 
-from ..factories import OfferFactory
+from ..factories import MerchantFactory, OfferFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +64,17 @@ def test_admin_approves_a_merchant(client, admin_user, offer):
 def test_empty_queue_says_so(client, admin_user):
     client.force_login(admin_user)
     assert "Nothing waits for you" in client.get(reverse("moderation:queue")).content.decode()
+
+
+def test_the_queue_says_when_each_item_came_in_as_the_inbox_does(client, admin_user):
+    """Not "waiting 0 minutes": humanize's naturaltime, as the inbox words it."""
+    now = timezone.now()
+    applicant = MerchantFactory(name="Lotus Nails", status=Merchant.Status.PENDING)
+    Merchant.objects.filter(pk=applicant.pk).update(created_at=now - timedelta(hours=3))
+    deal = OfferFactory(title="Gel manicure", status=Offer.Status.PENDING_REVIEW)
+    Offer.objects.filter(pk=deal.pk).update(updated_at=now - timedelta(seconds=30))
+    client.force_login(admin_user)
+    body = client.get(reverse("moderation:queue")).content.decode()
+    assert "applied 3\xa0hours ago</time>" in body
+    assert re.search(r"submitted 3\d\xa0seconds ago</time>", body)  # 30, or more if slow
+    assert "0\xa0minutes" not in body
