@@ -44,6 +44,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "pending_offers": offers,
             "reviews": reviews,
             "waiting": len(merchants) + len(offers),
+            "max_reason": review_services.MAX_REASON,
         },
     )
 
@@ -105,17 +106,19 @@ def offer_decide(request: HttpRequest, pk: int) -> HttpResponseRedirect:
 def review_decide(request: HttpRequest, pk: int) -> HttpResponseRedirect:
     review = get_object_or_404(Review, pk=pk)
     by: User = request.user  # type: ignore[assignment]  # staff_member_required
+    hide = request.POST.get("action") == "hide"
     try:
-        if request.POST.get("action") == "hide":
+        if hide:
             review_services.review_hide(
-                review_id=review.pk,
-                by=by,
-                reason=request.POST.get("reason", ""),
+                review_id=review.pk, by=by, reason=request.POST.get("reason", "")
             )
         else:
             review_services.review_restore(review_id=review.pk, by=by)
     except DomainError as err:
         messages.error(request, str(err))
     else:
-        messages.success(request, _("Review updated."))
+        messages.success(
+            request,
+            _("Review hidden; the reviewer is told why.") if hide else _("Review updated."),
+        )
     return redirect("moderation:queue")

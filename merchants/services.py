@@ -209,7 +209,7 @@ def staff_membership(
     if manage and not membership.can_manage:
         raise PermissionDenied(
             "role_not_allowed",
-            _("Your role (%(role)s) cannot do this.") % {"role": membership.role},
+            _("Your role (%(role)s) cannot do this.") % {"role": membership.get_role_display()},
         )
     if store is not None:
         require_staff(

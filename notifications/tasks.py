@@ -103,6 +103,24 @@ def notify_offer_moderated(offer_id: int, outcome: str) -> None:
 
 
 @shared_task(**RETRY)
+def notify_review_hidden(review_id: int) -> None:
+    """Tell a reviewer that moderation hid their review, and why (once per hiding)."""
+    from reviews.models import Review
+
+    review = Review.objects.select_related("offer", "user").filter(pk=review_id).first()
+    if review is None or review.status != Review.Status.HIDDEN:
+        return  # restored before we got to it: nothing to tell
+    notify(
+        user=review.user,
+        kind="review_hidden",
+        # A review hidden, restored and hidden again is a second notice.
+        key=f"review_hidden:{review.pk}:{review.updated_at.isoformat()}",
+        title=_("Your review of %(offer)s was hidden") % {"offer": review.offer.title},
+        body=_("Moderation's reason: %(reason)s") % {"reason": review.moderation_reason},
+    )
+
+
+@shared_task(**RETRY)
 def notify_admins_moderation() -> None:
     """Tell admins what waits in the moderation queue (once per item and submission)."""
     from merchants.models import Merchant

@@ -38,8 +38,10 @@ def with_reason(
     action: str,
     title: Any,
     call: Callable[[Any, str], Any],
+    reason_label: Any = None,
 ) -> TemplateResponse | None:
-    """An action that needs a reason the merchant will see: ask for it first."""
+    """An action that needs a reason someone will see (the merchant, unless
+    `reason_label` says who): ask for it first."""
     reason = (request.POST.get("reason") or "").strip()
     if request.POST.get("confirm") and reason:
         run_service(modeladmin, request, queryset, lambda obj: call(obj, reason))
@@ -54,6 +56,7 @@ def with_reason(
             "title": title,
             "objects": queryset,
             "action": action,
+            "reason_label": reason_label or _("Reason (shown to the merchant)"),
             "opts": modeladmin.model._meta,
         },
     )

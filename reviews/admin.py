@@ -42,6 +42,7 @@ class ReviewAdmin(admin.ModelAdmin):
             queryset,
             action="hide",
             title=_("Hide reviews"),
+            reason_label=_("Reason (shown to the reviewer)"),
             call=lambda r, reason: services.review_hide(
                 review_id=r.pk, by=request.user, reason=reason
             ),

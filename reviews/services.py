@@ -11,6 +11,7 @@ from merchants.models import Merchant
 from merchants.services import staff_membership
 from o2o.errors import Conflict, DomainError, NotFound, PermissionDenied
 from o2o.http import parse_id, parse_int
+from o2o.tasks import enqueue
 from offers.models import Offer
 from orders.models import Voucher
 
@@ -83,13 +84,17 @@ def review_create(*, user: User, voucher_id: object, rating: object, text: str) 
     return review
 
 
-@transaction.atomic
-def _set_visibility(*, review_id: int, by: User, status: str, reason: str) -> Review:
+def _require_admin(by: User) -> None:
     if not by.is_staff:
         raise PermissionDenied("admins_only", _("Only admins can moderate reviews."))
+
+
+@transaction.atomic
+def _set_visibility(*, review_id: int, status: str, reason: str) -> Review | None:
+    """Show or hide the review; None when it already was so (nothing changed)."""
     review = Review.objects.select_for_update().get(pk=review_id)
     if review.status == status:
-        return review
+        return None
     sign = -1 if status == Review.Status.HIDDEN else 1
     review.status = status
     review.moderation_reason = reason
@@ -103,13 +108,35 @@ def _set_visibility(*, review_id: int, by: User, status: str, reason: str) -> Re
     return review
 
 
-def review_hide(*, review_id: int, by: User, reason: str = "") -> Review:
-    """Hidden reviews leave every page and every rating."""
-    return _set_visibility(review_id=review_id, by=by, status=Review.Status.HIDDEN, reason=reason)
+MAX_REASON = Review._meta.get_field("moderation_reason").max_length or 255
+
+
+@transaction.atomic
+def review_hide(*, review_id: int, by: User, reason: str) -> Review:
+    """Hidden reviews leave every page and every rating. The reason is required:
+    the reviewer is told in their inbox (and by e-mail) why."""
+    _require_admin(by)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("reason_required", _("Please give a reason the reviewer will see."))
+    if len(reason) > MAX_REASON:
+        raise DomainError(
+            "reason_too_long",
+            _("Please keep the reason to %(n)s characters at most.") % {"n": MAX_REASON},
+        )
+    hidden = _set_visibility(review_id=review_id, status=Review.Status.HIDDEN, reason=reason)
+    if hidden is None:  # already hidden: the reviewer was told then
+        return Review.objects.get(pk=review_id)
+    from notifications.tasks import notify_review_hidden
+
+    enqueue(notify_review_hidden, hidden.pk)
+    return hidden
 
 
 def review_restore(*, review_id: int, by: User) -> Review:
-    return _set_visibility(review_id=review_id, by=by, status=Review.Status.VISIBLE, reason="")
+    _require_admin(by)
+    _set_visibility(review_id=review_id, status=Review.Status.VISIBLE, reason="")
+    return Review.objects.get(pk=review_id)
 
 
 @transaction.atomic

@@ -46,6 +46,26 @@ def test_suspending_asks_for_a_reason_first(client, admin_user, offer):
     assert merchant.status_reason == "Fraud"
 
 
+def test_hiding_reviews_asks_for_the_reason_the_reviewer_is_sent(
+    client, admin_user, offer, store, cashier, django_capture_on_commit_callbacks
+):
+    from reviews.models import Review
+    from reviews.services import review_create
+
+    voucher = make_voucher(UserFactory(), offer)
+    voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
+    review = review_create(user=voucher.user, voucher_id=voucher.pk, rating=1, text="Awful")
+    client.force_login(admin_user)
+    asked = act(client, "reviews_review", "hide", [review.pk]).content.decode()
+    assert "Reason (shown to the reviewer)" in asked
+    assert Review.objects.get(pk=review.pk).status == Review.Status.VISIBLE
+    with django_capture_on_commit_callbacks(execute=True):
+        act(client, "reviews_review", "hide", [review.pk], confirm="1", reason="Spam")
+    assert Review.objects.get(pk=review.pk).status == Review.Status.HIDDEN
+    notice = voucher.user.notifications.get(kind="review_hidden")
+    assert notice.body == "Moderation's reason: Spam"
+
+
 def test_non_admins_cannot_use_the_admin(client, owner, offer):
     voucher = make_voucher(UserFactory(), offer)
     client.force_login(owner)

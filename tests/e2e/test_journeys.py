@@ -128,6 +128,31 @@ def test_consumer_cashier_and_admin_journeys(visitor, city_with_deals):
     expect(cashier.page.locator(".result-banner.refused")).to_contain_text("already used")
     cashier.shoot("2-refused")
 
+    # The dashboard on the cashier's phone: every tab in sight without scrolling
+    # sideways, and the funnel and orders tables (wider than the phone) are
+    # regions the keyboard can reach and scroll (axe: scrollable-region-focusable).
+    cashier.go("/merchant/")
+    tabs = cashier.page.locator(".dash-nav a")
+    expect(tabs).to_have_count(5)
+    for i in range(5):
+        box = tabs.nth(i).bounding_box()
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= 390
+    assert cashier.page.locator(".dash-nav ul").evaluate("ul => ul.scrollWidth <= ul.clientWidth")
+    cashier.check_accessibility("merchant dashboard")
+    cashier.shoot("2-dashboard")
+    funnel = cashier.page.get_by_role("region", name="Marketing funnel per deal")
+    assert funnel.evaluate("div => div.scrollWidth > div.clientWidth")  # it does scroll
+    cashier.page.get_by_role("link", name="Redeem a voucher").focus()
+    cashier.page.keyboard.press("Tab")
+    expect(funnel).to_be_focused()
+    cashier.page.keyboard.press("ArrowRight")
+    cashier.page.wait_for_function("() => document.activeElement.scrollLeft > 0")
+    cashier.go("/merchant/orders/")
+    expect(cashier.page.get_by_role("region", name="Orders")).to_be_visible()
+    cashier.check_accessibility("merchant orders")
+
     # 3. Consumer: review the used voucher → on the offer page; refund the other → refunded.
     consumer.go("/me/vouchers/")
     page.click("text=Write a review")

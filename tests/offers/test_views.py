@@ -149,6 +149,27 @@ def test_offer_page_shows_a_review_and_the_merchant_reply(client):
     assert "Thanks, Mei!" in body
 
 
+def test_the_photo_strip_is_a_named_region_the_keyboard_can_scroll(client, offer):
+    """The photos scroll sideways on a phone; with no link inside, the strip itself
+    must take focus and have a name (axe: scrollable-region-focusable)."""
+    import re
+
+    from django.core.files.base import ContentFile
+
+    from offers.models import OfferImage
+
+    for i in range(4):
+        photo = ContentFile(b"-", name=f"p{i}.png")
+        OfferImage.objects.create(offer=offer, image=photo, position=i)
+    body = client.get(reverse("offers:detail", args=[offer.pk])).content.decode()
+    strip = re.search(r'<div ([^>]*)>\s*<img [^>]*class="rounded thumb"', body)
+    assert strip is not None
+    attributes = strip.group(1)
+    assert 'role="region"' in attributes
+    assert 'aria-label="Photos"' in attributes
+    assert 'tabindex="0"' in attributes
+
+
 def test_paused_offer_page_is_not_found_for_consumers_but_its_merchant_can_preview(client, owner):
     offer = OfferFactory(merchant=owner.memberships.get().merchant, status=Offer.Status.PAUSED)
     assert client.get(reverse("offers:detail", args=[offer.pk])).status_code == 404

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from notifications.models import Notification
 from o2o.errors import Conflict, DomainError, NotFound, PermissionDenied
 from offers.models import Offer
 from orders.models import Voucher
@@ -145,7 +146,73 @@ def test_only_admins_moderate(consumer, used_voucher, owner):
     review = services.review_create(user=consumer, voucher_id=used_voucher.pk, rating=2, text="Meh")
     for user in (consumer, owner):
         with pytest.raises(PermissionDenied):
-            services.review_hide(review_id=review.pk, by=user)
+            services.review_hide(review_id=review.pk, by=user, reason="I dislike it")
+    review.refresh_from_db()
+    assert review.status == Review.Status.VISIBLE
+
+
+@pytest.fixture
+def review(consumer, used_voucher):
+    return services.review_create(user=consumer, voucher_id=used_voucher.pk, rating=1, text="Bad")
+
+
+@pytest.mark.parametrize(
+    ("reason", "code"),
+    [("", "reason_required"), ("   ", "reason_required"), ("x" * 256, "reason_too_long")],
+)
+def test_hiding_a_review_needs_a_reason_the_reviewer_can_read(
+    review, offer, admin_user, reason, code, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(DomainError) as refused:
+        services.review_hide(review_id=review.pk, by=admin_user, reason=reason)
+    assert refused.value.code == code
+    review.refresh_from_db()
+    assert review.status == Review.Status.VISIBLE
+    assert review.moderation_reason == ""
+    offer.refresh_from_db()
+    assert offer.rating_count == 1
+    assert not Notification.objects.filter(kind="review_hidden").exists()
+
+
+def test_the_reviewer_is_told_why_their_review_was_hidden(
+    consumer, review, offer, admin_user, django_capture_on_commit_callbacks, mailoutbox
+):
+    def hide(reason):
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.review_hide(review_id=review.pk, by=admin_user, reason=reason)
+
+    assert hide("  Names a member of staff  ").moderation_reason == "Names a member of staff"
+    [notice] = consumer.notifications.filter(kind="review_hidden")
+    assert notice.title == f"Your review of {offer.title} was hidden"
+    assert notice.body == "Moderation's reason: Names a member of staff"
+    assert [m.subject for m in mailoutbox if m.to == [consumer.email]] == [notice.title]
+
+    hide("Hidden twice")  # already hidden: nothing changes, nobody is told twice
+    assert consumer.notifications.filter(kind="review_hidden").count() == 1
+    review.refresh_from_db()
+    assert review.moderation_reason == "Names a member of staff"
+
+    services.review_restore(review_id=review.pk, by=admin_user)
+    hide("Still names a member of staff")
+    assert list(
+        consumer.notifications.filter(kind="review_hidden")
+        .order_by("pk")
+        .values_list("body", flat=True)
+    ) == [
+        "Moderation's reason: Names a member of staff",
+        "Moderation's reason: Still names a member of staff",
+    ]
+
+
+def test_a_review_restored_before_the_notice_goes_out_is_not_reported_hidden(
+    consumer, review, admin_user
+):
+    from notifications.tasks import notify_review_hidden
+
+    services.review_hide(review_id=review.pk, by=admin_user, reason="Spam")  # task not run yet
+    services.review_restore(review_id=review.pk, by=admin_user)
+    notify_review_hidden(review.pk)
+    assert not consumer.notifications.filter(kind="review_hidden").exists()
 
 
 def test_merchant_manager_replies_but_cashier_and_strangers_cannot(
