@@ -209,6 +209,7 @@ NOT_IN_THE_API = {
     "no_store",
     "offer_ended",
     "reason_required",
+    "reason_too_long",  # moderation (hiding a review) is not in the API
     "review_not_found",
     "role_not_allowed",
     "stock_below_sold",
