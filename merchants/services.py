@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from o2o.errors import DomainError, NotFound, PermissionDenied
 from o2o.models import check_transition
-from o2o.tasks import enqueue
 
+from . import signals
 from .models import Category, City, District, Membership, Merchant, MerchantEvent, Store
 from .selectors import works_at
 
@@ -71,14 +71,8 @@ def merchant_apply(
     )
     Membership.objects.create(user=user, merchant=merchant, role=Membership.Role.OWNER)
     MerchantEvent.objects.create(merchant=merchant, to_status=merchant.status, by=user)
-    _notify_admins_pending()
+    signals.merchant_applied.send(sender=Merchant, merchant=merchant)
     return merchant
-
-
-def _notify_admins_pending() -> None:
-    from notifications.tasks import notify_admins_moderation
-
-    enqueue(notify_admins_moderation)
 
 
 STORE_FIELDS = (

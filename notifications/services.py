@@ -12,6 +12,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from merchants.models import Membership, Store
+from orders.models import Order, Redemption, Voucher
+from reviews.models import Review
 
 from .models import Notification
 
@@ -58,21 +61,6 @@ def notify(
     return notification
 
 
-# The consumer's inbox entry for a voucher use, written by the redemption's
-# own statement: for the row of a CTE named `redeemed` (id, consumer_id,
-# store_name, offer_title) and the parameters `redeemed_notice_params` gives,
-# plus now. The names go into the translated texts' slots as
-# redeemed_notice() puts them.
-REDEEMED_NOTICE_INSERT = """
-INSERT INTO notifications_notification (user_id, kind, key, title, body, url, created_at)
-SELECT d.consumer_id, %(notice_kind)s::text, %(notice_kind)s::text || ':' || d.id,
-       replace(%(notice_title)s::text, '%%(store)s', d.store_name),
-       replace(%(notice_body)s::text, '%%(offer)s', d.offer_title),
-       %(notice_url)s, %(now)s
-FROM redeemed d
-"""
-
-
 @functools.cache
 def _redeemed_notice_texts() -> dict[str, str]:
     # In the site's language, as a task would write it: not the cashier's.
@@ -85,10 +73,6 @@ def _redeemed_notice_texts() -> dict[str, str]:
         }
 
 
-def redeemed_notice_params() -> dict[str, str]:
-    return {f"notice_{name}": text for name, text in _redeemed_notice_texts().items()}
-
-
 def redeemed_notice(*, store_name: str, offer_title: str) -> dict[str, str]:
     """What a consumer is told when a cashier uses their voucher."""
     texts = _redeemed_notice_texts()
@@ -99,8 +83,16 @@ def redeemed_notice(*, store_name: str, offer_title: str) -> dict[str, str]:
     }
 
 
-def notify_redeemed(*, redemption_id: int, user: User, notice: dict[str, str]) -> Notification:
-    return notify(user=user, key=f"{notice['kind']}:{redemption_id}", email=False, **notice)
+def notify_redeemed(*, redemption: Redemption) -> Notification:
+    """The consumer's inbox entry for a use of their voucher (no e-mail: they
+    are at the till), written in the redemption's transaction. The
+    redemption is new, so its key is too: no lookup first."""
+    voucher = redemption.voucher
+    store_name = Store.objects.values_list("name", flat=True).get(pk=redemption.store_id)
+    notice = redeemed_notice(store_name=store_name, offer_title=voucher.offer.title)
+    return Notification.objects.create(
+        user_id=voucher.user_id, key=f"{notice['kind']}:{redemption.pk}", **notice
+    )
 
 
 def notification_mark_read(*, user: User, notification_id: int | None = None) -> int:
@@ -114,7 +106,6 @@ def notify_expiring_vouchers(
     *, now: datetime | None = None, within: timedelta = timedelta(days=3)
 ) -> int:
     """Remind consumers of unused vouchers that expire within three days (once each)."""
-    from orders.models import Voucher
 
     now = now or timezone.now()
     vouchers = Voucher.objects.filter(
@@ -142,7 +133,6 @@ def notify_expiring_vouchers(
 
 def send_review_reminders(*, now: datetime | None = None) -> int:
     """A day after a visit, ask for a review of a voucher not reviewed yet (once each)."""
-    from orders.models import Redemption
 
     now = now or timezone.now()
     redemptions = (
@@ -172,9 +162,6 @@ def send_review_reminders(*, now: datetime | None = None) -> int:
 
 def send_daily_summaries(*, day: date | None = None) -> int:
     """Each morning, owners and managers get yesterday's numbers (once per day)."""
-    from merchants.models import Membership
-    from orders.models import Order, Redemption
-    from reviews.models import Review
 
     day = day or (timezone.localdate() - timedelta(days=1))
     start = timezone.make_aware(datetime.combine(day, datetime.min.time()))

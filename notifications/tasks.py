@@ -6,6 +6,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from merchants.models import Membership, Merchant
+from offers.models import Offer
+from orders.models import Order
+from payments.models import Refund
+from reviews.models import Review
 
 from . import services
 from .services import notify
@@ -20,7 +25,6 @@ RETRY = {
 
 @shared_task(**RETRY)
 def notify_order_paid(order_id: int) -> None:
-    from orders.models import Order
 
     order = Order.objects.select_related("offer", "user").filter(pk=order_id).first()
     if order is None or order.paid_at is None:
@@ -38,7 +42,6 @@ def notify_order_paid(order_id: int) -> None:
 
 @shared_task(**RETRY)
 def notify_refunded(refund_id: int) -> None:
-    from payments.models import Refund
 
     refund = (
         Refund.objects.select_related("payment__order__user", "payment__order__offer")
@@ -74,8 +77,6 @@ def notify_refunded(refund_id: int) -> None:
 
 @shared_task(**RETRY)
 def notify_offer_moderated(offer_id: int, outcome: str) -> None:
-    from merchants.models import Membership
-    from offers.models import Offer
 
     offer = Offer.objects.select_related("merchant").filter(pk=offer_id).first()
     if offer is None:
@@ -105,7 +106,6 @@ def notify_offer_moderated(offer_id: int, outcome: str) -> None:
 @shared_task(**RETRY)
 def notify_review_hidden(review_id: int) -> None:
     """Tell a reviewer that moderation hid their review, and why (once per hiding)."""
-    from reviews.models import Review
 
     review = Review.objects.select_related("offer", "user").filter(pk=review_id).first()
     if review is None or review.status != Review.Status.HIDDEN:
@@ -123,8 +123,6 @@ def notify_review_hidden(review_id: int) -> None:
 @shared_task(**RETRY)
 def notify_admins_moderation() -> None:
     """Tell admins what waits in the moderation queue (once per item and submission)."""
-    from merchants.models import Merchant
-    from offers.models import Offer
 
     admins = list(User.objects.filter(Q(is_staff=True), is_active=True))
     waiting = [

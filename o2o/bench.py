@@ -4,10 +4,8 @@ server), the API floor and the redemption's upper bound."""
 
 import json
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import engines
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
@@ -49,15 +47,14 @@ def redemption_upper_bound(request: HttpRequest) -> HttpResponse:
     """What a redemption costs with nothing around its statement: how far
     leaving DRF and the token's cache could take the redemption's figures.
 
-    The same statement, rules and answer as POST /api/v1/redemptions/
+    The same service and answer as POST /api/v1/redemptions/
     (orders.services.voucher_redeem), in a plain Django view, with the token's
     user kept in this process for good: never invalidated, so a revoked token
     would keep working, which is why the product does not do this.
     Measured by `BENCH_UPPER_BOUND=1 make bench` (benchmarks/README.md).
     """
-    from merchants.services import require_staff_at_store
-    from orders import services, throttle
-    from orders.codes import normalize_code
+    from accounts.models import User
+    from orders import services
 
     key = request.headers.get("Authorization", "").removeprefix("Token ")
     user_id = _USER_BY_TOKEN.get(key)
@@ -69,28 +66,22 @@ def redemption_upper_bound(request: HttpRequest) -> HttpResponse:
     body = json.loads(request.body)
     store_id = int(body["store"])
     try:
-        require_staff_at_store(user_id=user_id, store_id=store_id)
-        window = throttle.Window.current(staff_id=user_id, store_id=store_id)
-        now = timezone.now()
-        params = {"code": normalize_code(str(body["code"])), "store": store_id, "user": user_id}
-        with transaction.atomic():
-            row = services.redeem_statement(params, window, now)
-            tail = row[services.FACTS_COLUMNS :] if row else (None,) * 4
-            redemption_id, _accounts, _amounts, failures = tail
-            facts = services._judge(row, failures=failures or 0, window=window, now=now)
+        redemption = services.voucher_redeem(
+            code=str(body["code"]), store_id=store_id, by=User(pk=user_id)
+        )
     except DomainError as err:
         return JsonResponse({"code": err.code, "detail": str(err)}, status=err.status)
-    voucher = facts.voucher
+    voucher = redemption.voucher
     return JsonResponse(
         {
-            "id": redemption_id,
+            "id": redemption.pk,
             "voucher": voucher.pk,
             "store": store_id,
             "offer": voucher.offer_id,
-            "offer_title": facts.offer_title,
-            "uses_left": voucher.uses_left - 1,
-            "voucher_status": "redeemed" if voucher.uses_left == 1 else voucher.status,
-            "created_at": now.isoformat(),
+            "offer_title": voucher.offer.title,
+            "uses_left": voucher.uses_left,
+            "voucher_status": voucher.status,
+            "created_at": redemption.created_at.isoformat(),
             "undone_at": None,
         },
         status=201,

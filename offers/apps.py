@@ -7,6 +7,6 @@ class OffersConfig(AppConfig):
     verbose_name = _("Offers")
 
     def ready(self) -> None:
-        from . import signals
+        from . import catalog_cache
 
-        signals.connect()
+        catalog_cache.connect()

@@ -16,9 +16,8 @@ from o2o import counters, pagecache
 from o2o.errors import Conflict, DomainError
 from o2o.images import PreparedImage, prepare_image
 from o2o.models import check_transition
-from o2o.tasks import enqueue
-from orders import soldout
 
+from . import signals, stock
 from .models import Favourite, Offer, OfferEvent, OfferImage
 
 EDITABLE_FIELDS = (
@@ -141,7 +140,7 @@ def _offer_update(
     if locked.stock is not None and locked.stock_left is not None:
         taken = locked.stock - locked.stock_left
     else:
-        taken = _units_taken(locked)
+        taken = stock.units_held(locked.pk)
     for name, value in fields.items():
         setattr(locked, name, value)
     if locked.stock is None:
@@ -158,7 +157,7 @@ def _offer_update(
         locked.status = Offer.Status.PENDING_REVIEW
         _event(locked, previous, locked.status, by, "edited")
     locked.save()
-    soldout.forget(locked.pk)  # the stock may have grown
+    stock.forget_sold_out(locked.pk)  # the stock may have grown
     locked.stores.set(stores)
     if images:
         offer_add_images(offer=locked, by=by, images=images)
@@ -193,12 +192,6 @@ def offer_set_image(*, offer: Offer, by: User, image: Any) -> Offer:
     return offer
 
 
-def _units_taken(offer: Offer) -> int:
-    from orders.selectors import units_taken
-
-    return units_taken(offer)
-
-
 @transaction.atomic
 def _offer_transition(*, offer: Offer, to: str, by: User | None, reason: str = "") -> Offer:
     locked = Offer.objects.select_for_update().get(pk=offer.pk)
@@ -223,15 +216,13 @@ def offer_submit(*, offer: Offer, by: User) -> Offer:
     if not offer.stores.exists():
         raise DomainError("no_store", _("Choose at least one store where the deal can be used."))
     submitted = _offer_transition(offer=offer, to=Offer.Status.PENDING_REVIEW, by=by)
-    from notifications.tasks import notify_admins_moderation
-
-    enqueue(notify_admins_moderation)
+    signals.offer_submitted.send(sender=Offer, offer=submitted)
     return submitted
 
 
 def offer_approve(*, offer: Offer, by: User) -> Offer:
     result = _offer_transition(offer=offer, to=Offer.Status.LIVE, by=by)
-    _notify_merchant(result.pk, "approved")
+    signals.offer_moderated.send(sender=Offer, offer=result, outcome="approved")
     return result
 
 
@@ -240,14 +231,8 @@ def offer_reject(*, offer: Offer, by: User, reason: str) -> Offer:
     if not reason:
         raise DomainError("reason_required", _("Please give a reason the merchant will see."))
     result = _offer_transition(offer=offer, to=Offer.Status.REJECTED, by=by, reason=reason)
-    _notify_merchant(result.pk, "rejected")
+    signals.offer_moderated.send(sender=Offer, offer=result, outcome="rejected")
     return result
-
-
-def _notify_merchant(offer_id: int, outcome: str) -> None:
-    from notifications.tasks import notify_offer_moderated
-
-    enqueue(notify_offer_moderated, offer_id, outcome)
 
 
 def offer_pause(*, offer: Offer, by: User) -> Offer:
@@ -263,8 +248,6 @@ def offer_resume(*, offer: Offer, by: User) -> Offer:
 def end_finished_offers() -> int:
     """End live/paused offers whose sale window closed, or that sold out with
     nothing left reserved. Idempotent: a second run finds nothing to do."""
-    from orders.models import Order
-
     now = timezone.now()
     candidates = Offer.objects.filter(status__in=[Offer.Status.LIVE, Offer.Status.PAUSED]).filter(
         Q(sale_ends_at__lte=now) | Q(stock_left=0)
@@ -276,12 +259,7 @@ def end_finished_offers() -> int:
             if offer.status not in (Offer.Status.LIVE, Offer.Status.PAUSED):
                 continue
             window_closed = offer.sale_ends_at is not None and offer.sale_ends_at <= now
-            sold_out = (
-                offer.stock_left == 0
-                and not Order.objects.filter(
-                    offer_id=offer.pk, status=Order.Status.PENDING_PAYMENT
-                ).exists()
-            )
+            sold_out = offer.stock_left == 0 and not stock.units_held(offer.pk, unpaid_only=True)
             if window_closed or sold_out:
                 reason = "sale_window_closed" if window_closed else "sold_out"
                 _event(offer, offer.status, Offer.Status.ENDED, None, reason)

@@ -16,10 +16,11 @@ from rest_framework.views import APIView
 from o2o.api import IdField, ModelOutputSerializer, refusals
 from o2o.errors import Conflict, DomainError
 from o2o.http import parse_id
+from offers.stock import known_sold_out
 from payments.gateways import DEV, TEST_MODE_NOTICE
 from payments.services import payment_dev_capture, payment_start
 
-from . import selectors, services, soldout
+from . import selectors, services
 from .codes import format_code
 from .models import Order, Redemption, Voucher
 from .throttle import record_redeem_failure
@@ -93,7 +94,7 @@ class OrderListCreateApi(generics.ListAPIView):
         # a deal is sold out is public (its page says so).
         if request.method == "POST" and isinstance(request.data, Mapping):
             offer_id = parse_id(request.data.get("offer"))
-            if offer_id is not None and soldout.known(offer_id):
+            if offer_id is not None and known_sold_out(offer_id):
                 raise Conflict("sold_out", services.SOLD_OUT)
         super().initial(request, *args, **kwargs)
 

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = _("Orders")
+
+    def ready(self) -> None:
+        from offers import stock
+
+        from . import selectors
+
+        # Offers ask who holds their units (a stock edit, ending a sold-out deal).
+        stock.register_holder(selectors.units_held)

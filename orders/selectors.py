@@ -12,15 +12,14 @@ from offers.models import Offer
 from .models import Order, Redemption, Voucher
 
 
-def units_taken(offer: Offer) -> int:
-    """Units sold or reserved by unpaid orders."""
-    return (
-        Order.objects.filter(
-            offer=offer,
-            status__in=[Order.Status.PENDING_PAYMENT, Order.Status.PAID, Order.Status.COMPLETED],
-        ).aggregate(n=Sum("quantity"))["n"]
-        or 0
-    )
+def units_held(offer_id: int, unpaid_only: bool) -> int:
+    """Units of the offer sold, or reserved by unpaid orders (with
+    `unpaid_only`, those reserved only). Registered with offers.stock."""
+    statuses = [Order.Status.PENDING_PAYMENT]
+    if not unpaid_only:
+        statuses += [Order.Status.PAID, Order.Status.COMPLETED]
+    held = Order.objects.filter(offer_id=offer_id, status__in=statuses)
+    return held.aggregate(n=Sum("quantity"))["n"] or 0
 
 
 def orders_for_user(user: User) -> QuerySet[Order]:

@@ -30,11 +30,6 @@ from .models import RedeemFailures
 GUESS_CODES = frozenset({"malformed_code", "unknown_code"})
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
-# The larger of the two counts, for the parameters `Window.params` gives.
-SQL = """(SELECT COALESCE(MAX(t.count), 0) FROM orders_redeemfailures t
-          WHERE t.window = %(throttle_window)s
-            AND t.scope IN (%(throttle_staff)s, %(throttle_store)s))"""
-
 
 class TooManyAttempts(DomainError):
     status = 429

@@ -150,11 +150,6 @@ def book_undo(redemption: Redemption) -> bool:
     )
 
 
-# The value of a voucher's `n`-th use as use_value() computes it, for SQL
-# expressions giving the voucher's value, its uses allowed and n.
-USE_VALUE_SQL = """CASE WHEN {n} < {allowed} THEN ROUND({value} / {allowed}, 2)
-     ELSE {value} - ROUND({value} / {allowed}, 2) * ({allowed} - 1) END"""
-
 # The legs of earnings (as _earning_legs gives them), one transfer each, for
 # the rows of a CTE named `earning` (transfer, amount, commission, currency,
 # merchant_id, order_id, voucher_id, source, created_at). A CTE that calls

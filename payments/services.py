@@ -31,8 +31,9 @@ from o2o.money import from_minor, to_minor
 from o2o.parsers import MAX_JSON_DEPTH, TOO_DEEP, nested_deeper_than
 from o2o.tasks import enqueue
 from orders.models import Order, Voucher
+from orders.services import RefundReason, order_mark_paid, voucher_refund
 
-from . import ledger
+from . import ledger, signals
 from .gateways import (
     DEV,
     GatewayError,
@@ -137,8 +138,6 @@ def payment_succeeded(*, payment_id: int) -> Payment:
     refunded in full. A capture for an order cancelled meanwhile is refunded
     in full too. Either way the consumer is told once the refund is done.
     """
-    from orders.services import order_mark_paid
-
     with transaction.atomic():
         order_id = Payment.objects.filter(pk=payment_id).values_list("order_id", flat=True).get()
         order = Order.objects.select_for_update().get(pk=order_id)
@@ -351,9 +350,7 @@ def refund_record(*, refund_id: int, reference: str, done: bool) -> Refund:
             fields.append("status")
         refund.save(update_fields=fields)
         if done:
-            from notifications.tasks import notify_refunded
-
-            enqueue(notify_refunded, refund.pk)
+            signals.refund_succeeded.send(sender=Refund, refund=refund)
         return refund
 
 
@@ -523,8 +520,6 @@ def _on_charge_refunded(charge: dict[str, Any]) -> str | None:
 def _record_outside_refund(payment: Payment, reference: str, minor: int) -> None:
     """A refund made in Stripe's dashboard: the unused vouchers it covers stop
     being usable (oldest first); any remainder is recorded against the payment."""
-    from orders.services import RefundReason, voucher_refund
-
     remaining = from_minor(minor, payment.currency)
     unused = Voucher.objects.filter(
         order_id=payment.order_id, status=Voucher.Status.ISSUED, uses_left=F("uses_allowed")

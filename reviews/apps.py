@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = _("Reviews")
+
+    def ready(self) -> None:
+        from offers import catalog_cache
+
+        from . import receivers
+        from .models import Review, ReviewReply
+
+        receivers.connect()
+        # Deal and merchant pages show reviews: their cached fragments go stale.
+        catalog_cache.connect((Review, ReviewReply))

@@ -11,10 +11,10 @@ from merchants.models import Merchant
 from merchants.services import staff_membership
 from o2o.errors import Conflict, DomainError, NotFound, PermissionDenied
 from o2o.http import parse_id, parse_int
-from o2o.tasks import enqueue
 from offers.models import Offer
 from orders.models import Voucher
 
+from . import signals
 from .models import Review, ReviewReply
 
 MAX_TEXT = 2000
@@ -127,9 +127,7 @@ def review_hide(*, review_id: int, by: User, reason: str) -> Review:
     hidden = _set_visibility(review_id=review_id, status=Review.Status.HIDDEN, reason=reason)
     if hidden is None:  # already hidden: the reviewer was told then
         return Review.objects.get(pk=review_id)
-    from notifications.tasks import notify_review_hidden
-
-    enqueue(notify_review_hidden, hidden.pk)
+    signals.review_hidden.send(sender=Review, review=hidden)
     return hidden
 
 

@@ -161,14 +161,17 @@ def raised_codes():
     while grown := {name for name, of in bases.items() if of & names} - names:
         names |= grown
     codes = set()
+    # Module-level constants of every module: a refusal's (code, message)
+    # pair may be imported from the app that owns it.
+    constants = {
+        target.id: node.value
+        for tree in trees
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
     for tree in trees:
-        constants = {
-            target.id: node.value
-            for node in tree.body
-            if isinstance(node, ast.Assign)
-            for target in node.targets
-            if isinstance(target, ast.Name)
-        }
         for node in ast.walk(tree):
             if not (isinstance(node, ast.Call) and node.args):
                 continue

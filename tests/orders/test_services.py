@@ -572,7 +572,7 @@ def test_the_nightly_statement_expires_a_voucher_at_its_very_instant(expiring_at
     instant, vouchers = expiring_at_one_instant
     kept_at, kept_after = vouchers[False]
 
-    assert services._expire_in_sql(now=instant, batch_size=10, deadline=None) == 1
+    assert services.expiry._expire_in_sql(now=instant, batch_size=10, deadline=None) == 1
 
     statuses = dict(
         Voucher.objects.filter(pk__in=[kept_at.pk, kept_after.pk]).values_list("pk", "status")
@@ -641,13 +641,6 @@ def test_without_a_cache_sold_out_is_still_answered_by_the_database(monkeypatch)
     assert err.value.code == "sold_out"
     offer.refresh_from_db()
     assert offer.stock_left == 0
-
-
-def test_the_redemption_statement_is_short_enough_for_psycopg_to_keep_its_parse():
-    # Longer statements are parsed again on every redemption (psycopg's limit).
-    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
-
-    assert len(services.REDEEM_SQL.encode()) <= MAX_CACHED_STATEMENT_LENGTH
 
 
 def test_a_store_or_cashier_with_redemptions_cannot_be_deleted(consumer, offer, store, cashier):

@@ -1,0 +1,26 @@
+"""The voucher rules, each written once as a condition on voucher rows.
+
+Redemption (services.redemption), the expiry job (services.expiry), the
+reminders and the pages all ask these; no other module spells them out.
+"""
+
+from datetime import datetime
+
+from django.db.models import F, Q
+
+from .models import Voucher
+
+
+def expiry_passed(now: datetime) -> Q:
+    """The voucher's time is up at `now`: at its very instant, not a moment after."""
+    return Q(expires_at__lte=now)
+
+
+def to_expire(now: datetime) -> Q:
+    """Vouchers the expiry job takes at `now`: still issued, time up."""
+    return Q(status=Voucher.Status.ISSUED) & expiry_passed(now)
+
+
+def never_used() -> Q:
+    """No use of the voucher has been consumed (undone uses given back)."""
+    return Q(uses_left=F("uses_allowed"))

@@ -1,0 +1,65 @@
+"""Refunding an unused voucher. The money side (the refund row, the ledger,
+the gateway) is payments', which reacts to `voucher_refunded` in the same
+transaction, and may refuse it (more than is left to refund)."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from o2o.errors import Conflict, NotFound, PermissionDenied
+from o2o.models import check_transition
+
+from .. import signals
+from ..models import Order, Voucher
+from ._base import count_down_usable, order_event
+
+
+class RefundReason:
+    CUSTOMER = "customer"
+    EXPIRY = "expiry"
+    ADMIN = "admin"
+    EXTERNAL = "external"  # refunded at the provider, outside the platform
+
+
+@transaction.atomic
+def voucher_refund(
+    *, voucher_id: int, by: User | None, reason: str, reference: str = ""
+) -> Voucher:
+    """Refund an unused voucher: the consumer's request (if the offer allows
+    it), or an admin's decision. The money moves through the gateway after
+    commit; the voucher is unusable from this moment on."""
+    voucher = (
+        Voucher.objects.select_for_update(of=("self",))
+        .select_related("offer")
+        .filter(pk=voucher_id)
+        .first()
+    )
+    if voucher is None:
+        raise NotFound("voucher_not_found", _("Voucher not found."))
+    if reason == RefundReason.CUSTOMER:
+        if by is None or voucher.user_id != by.pk:
+            raise NotFound("voucher_not_found", _("Voucher not found."))
+        if not voucher.offer.refundable:
+            raise Conflict("not_refundable", _("This deal cannot be refunded."))
+    elif reason == RefundReason.ADMIN and (by is None or not by.is_staff):
+        raise PermissionDenied("admins_only", _("Only admins can do this."))
+    if voucher.status == Voucher.Status.REFUNDED:
+        raise Conflict("already_refunded", _("This voucher was already refunded."))
+    if voucher.status == Voucher.Status.REDEEMED or voucher.uses_left < voucher.uses_allowed:
+        raise Conflict("already_redeemed", _("A used voucher cannot be refunded."))
+    if voucher.status == Voucher.Status.EXPIRED:
+        raise Conflict("voucher_expired", _("This voucher has expired."))
+    check_transition(Voucher, voucher.status, Voucher.Status.REFUNDED)
+    now = timezone.now()
+    voucher.status = Voucher.Status.REFUNDED
+    voucher.refunded_at = now
+    voucher.save(update_fields=["status", "refunded_at", "updated_at"])
+    # Locked before payments locks the payment: the order before its payment.
+    order = Order.objects.select_for_update().get(pk=voucher.order_id)
+    order_event(order, "voucher_refunded", by=by, note=f"voucher {voucher.pk}: {reason}")
+    signals.voucher_refunded.send(
+        sender=Voucher, voucher=voucher, order=order, reason=reason, reference=reference
+    )
+    count_down_usable([order.pk], now)
+    return voucher

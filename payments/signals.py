@@ -1,0 +1,10 @@
+"""What happens to payments and refunds, announced for the apps above.
+
+Sent inside the transaction that made the change; a receiver that starts
+background work does so with o2o.tasks.enqueue (after commit).
+"""
+
+from django.dispatch import Signal
+
+# The provider confirmed a refund: the money is on its way back. Sent with `refund`.
+refund_succeeded = Signal()
