@@ -13,9 +13,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # The API before the catch-all "" includes: a cashier's app calls it all
     # day, and resolving walks the patterns in order.
     path("api/", include("o2o.api_urls")),
-    path("", include("offers.urls")),
+    path("", include("storefront.offer_urls")),
     path("accounts/", include("accounts.urls")),
-    path("", include("orders.urls")),
+    path("", include("storefront.order_urls")),
     path("payments/", include("payments.urls")),
     path("merchant/", include("merchants.urls")),
     path("moderation/", include("merchants.moderation_urls")),

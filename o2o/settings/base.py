@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "payments",
     "reviews",
     "notifications",
+    # Presentation: pages and API views that combine the apps above; no
+    # models, and no app below imports them (pyproject.toml: importlinter).
+    "storefront",
 ]
 
 MIDDLEWARE = [
@@ -94,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "o2o.context_processors.site",
+                "storefront.context_processors.city",
                 "notifications.context_processors.header",
                 "payments.context_processors.test_mode",
             ],
