@@ -17,7 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/", include("accounts.urls")),
     path("", include("storefront.order_urls")),
     path("payments/", include("payments.urls")),
-    path("merchant/", include("merchants.urls")),
+    path("merchant/", include("dashboard.urls")),
     path("moderation/", include("merchants.moderation_urls")),
     path("notifications/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     # Presentation: pages and API views that combine the apps above; no
     # models, and no app below imports them (pyproject.toml: importlinter).
     "storefront",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
