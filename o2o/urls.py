@@ -18,7 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("storefront.order_urls")),
     path("payments/", include("payments.urls")),
     path("merchant/", include("dashboard.urls")),
-    path("moderation/", include("merchants.moderation_urls")),
+    path("moderation/", include("moderation.urls")),
     path("notifications/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

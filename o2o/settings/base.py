@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     # models, and no app below imports them (pyproject.toml: importlinter).
     "storefront",
     "dashboard",
+    "moderation",
 ]
 
 MIDDLEWARE = [
