@@ -12,7 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("readyz", health.readyz, name="readyz"),
     # The API before the catch-all "" includes: a cashier's app calls it all
     # day, and resolving walks the patterns in order.
-    path("api/", include("o2o.api_urls")),
+    path("api/", include("api.urls")),
     path("", include("storefront.offer_urls")),
     path("accounts/", include("accounts.urls")),
     path("", include("storefront.order_urls")),

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "storefront",
     "dashboard",
     "moderation",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -213,7 +214,7 @@ USE_TZ = True
 # and none could be: whole pages are cached for anonymous visitors
 # (o2o.pagecache), a nonce would be cached with them. Stripe's hosts are added
 # on the Stripe payment page only (payments.views.stripe_pay), the API docs'
-# needs on the docs page only (o2o.api_urls).
+# needs on the docs page only (api.urls).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
