@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "dashboard",
     "moderation",
     "api",
+    "demo",
 ]
 
 MIDDLEWARE = [
