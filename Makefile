@@ -56,7 +56,8 @@ test: install lint
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy accounts merchants offers orders payments reviews notifications o2o
+	$(BIN)/mypy accounts merchants offers orders payments reviews notifications o2o \
+		storefront dashboard moderation api demo benchmarks
 
 ## make bench: load benchmarks against this machine's PostgreSQL (benchmarks/README.md).
 bench: install

@@ -23,14 +23,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
-if settings.BENCHMARK_VIEWS:
-    from o2o.bench import ApiFloor, ceiling, redemption_upper_bound
-
-    urlpatterns[:0] = [  # first, so that the ceiling is as cheap as it can be
-        path("bench/ceiling/", ceiling, name="bench-ceiling"),
-        path("bench/api-floor/", ApiFloor.as_view(), name="bench-api-floor"),
-        path("bench/redemption-upper-bound/", redemption_upper_bound),
-    ]
+if settings.BENCHMARK_VIEWS:  # the load benchmarks' views (benchmarks/README.md)
+    # First, so that the ceiling is as cheap as it can be.
+    urlpatterns.insert(0, path("bench/", include("benchmarks.urls")))
 if settings.DEBUG or settings.SERVE_MEDIA:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
     if not settings.DEBUG:

@@ -433,7 +433,11 @@ MAX_ORDER_QUANTITY = 50
 # Wrong voucher codes allowed per staff member and per store before a pause.
 REDEEM_FAILURE_RATE = env("REDEEM_FAILURE_RATE", default="10/10m")
 SITE_NAME = env("SITE_NAME", default="O2O Deals")
-BENCHMARK_VIEWS = env.bool("BENCHMARK_VIEWS", default=False)  # benchmarks/ only
+# The load benchmarks' app (benchmarks/: its views, routed under /bench/, and
+# grow_bench_data): installed only for them, never part of the product.
+BENCHMARK_VIEWS = env.bool("BENCHMARK_VIEWS", default=False)
+if BENCHMARK_VIEWS:
+    INSTALLED_APPS = [*INSTALLED_APPS, "benchmarks"]
 
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
