@@ -56,6 +56,7 @@ test: install lint
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # the apps' layers, no import cycles (pyproject.toml)
 	$(BIN)/mypy accounts merchants offers orders payments reviews notifications o2o \
 		storefront dashboard moderation api demo benchmarks
 
