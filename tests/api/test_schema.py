@@ -215,6 +215,7 @@ NOT_IN_THE_API = {
     "no_store",
     "offer_ended",
     "reason_required",
+    "reason_too_long",  # hiding a review: moderation and the admin only
     "review_not_found",
     "role_not_allowed",
     "stock_below_sold",

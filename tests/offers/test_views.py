@@ -172,12 +172,12 @@ def test_the_photo_strip_is_a_named_region_the_keyboard_can_scroll(client, offer
     must take focus and have a name (axe: scrollable-region-focusable)."""
     import re
 
-    from django.core.files.base import ContentFile
-
     from offers.models import OfferImage
 
-    for i in range(4):
-        photo = ContentFile(b"-", name=f"p{i}.png")
+    from ..images import scene, upload
+
+    for i in range(4):  # real photos: stored photos are checked and re-encoded
+        photo = upload(scene(40, 30), f"p{i}.png", "PNG")
         OfferImage.objects.create(offer=offer, image=photo, position=i)
     body = client.get(reverse("offers:detail", args=[offer.pk])).content.decode()
     strip = re.search(r'<div ([^>]*)>\s*<img [^>]*class="rounded thumb"', body)
