@@ -55,8 +55,9 @@ INSTALLED_APPS = [
     "payments",
     "reviews",
     "notifications",
-    # Presentation: pages and API views that combine the apps above; no
-    # models, and no app below imports them (pyproject.toml: importlinter).
+    # Presentation: pages, API views and the demo data loader, each combining
+    # the apps above; no models, and no app imports them (pyproject.toml:
+    # [tool.importlinter]). The benchmarks' app is added below, on demand.
     "storefront",
     "dashboard",
     "moderation",
