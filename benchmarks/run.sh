@@ -86,7 +86,7 @@ rounds redemption-r 0
 $BIN/python benchmarks/wrk_summary.py --rounds "${PAIRS[@]}"
 
 if [ "$UPPER_BOUND" = 1 ]; then
-  # The same statement and rules with nothing around them (o2o/bench.py):
+  # The same statement and rules with nothing around them (benchmarks/views.py):
   # not the product, a measure of what DRF and the token's cache cost.
   echo "redemption's upper bound (POST /bench/redemption-upper-bound/: no DRF, the token's user kept in the process for good; not the product):"
   rounds upper-bound-u "$ROUNDS" /bench/redemption-upper-bound/

@@ -12,25 +12,20 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("readyz", health.readyz, name="readyz"),
     # The API before the catch-all "" includes: a cashier's app calls it all
     # day, and resolving walks the patterns in order.
-    path("api/", include("o2o.api_urls")),
-    path("", include("offers.urls")),
+    path("api/", include("api.urls")),
+    path("", include("storefront.offer_urls")),
     path("accounts/", include("accounts.urls")),
-    path("", include("orders.urls")),
+    path("", include("storefront.order_urls")),
     path("payments/", include("payments.urls")),
-    path("merchant/", include("merchants.urls")),
-    path("moderation/", include("merchants.moderation_urls")),
+    path("merchant/", include("dashboard.urls")),
+    path("moderation/", include("moderation.urls")),
     path("notifications/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
-if settings.BENCHMARK_VIEWS:
-    from o2o.bench import ApiFloor, ceiling, redemption_upper_bound
-
-    urlpatterns[:0] = [  # first, so that the ceiling is as cheap as it can be
-        path("bench/ceiling/", ceiling, name="bench-ceiling"),
-        path("bench/api-floor/", ApiFloor.as_view(), name="bench-api-floor"),
-        path("bench/redemption-upper-bound/", redemption_upper_bound),
-    ]
+if settings.BENCHMARK_VIEWS:  # the load benchmarks' views (benchmarks/README.md)
+    # First, so that the ceiling is as cheap as it can be.
+    urlpatterns.insert(0, path("bench/", include("benchmarks.urls")))
 if settings.DEBUG or settings.SERVE_MEDIA:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
     if not settings.DEBUG:

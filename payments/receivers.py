@@ -4,11 +4,12 @@ transaction as the change. Connected in PaymentsConfig.ready()."""
 
 from typing import Any
 
+from o2o.tasks import enqueue
 from orders import signals as orders_signals
 from orders.models import Order, Redemption, Voucher
 from orders.services import RefundReason
 
-from . import ledger, services
+from . import ledger, services, signals, tasks
 
 
 def book_use(sender: Any, *, redemption: Redemption, use_number: int, **kwargs: Any) -> None:
@@ -35,7 +36,12 @@ def book_expiry(
     services.refunds_request_bulk(vouchers=refunded, reason=RefundReason.EXPIRY)
 
 
+def send_refunds(sender: Any, *, refund_ids: list[int], **kwargs: Any) -> None:
+    enqueue(tasks.execute_refunds, refund_ids)
+
+
 def connect() -> None:
+    signals.refunds_recorded.connect(send_refunds, dispatch_uid="payments-send-refunds")
     orders_signals.voucher_used.connect(book_use, dispatch_uid="payments-book-use")
     orders_signals.redemption_undone.connect(book_undo, dispatch_uid="payments-book-undo")
     orders_signals.voucher_refunded.connect(refund_voucher, dispatch_uid="payments-refund")

@@ -29,7 +29,6 @@ from o2o.http import parse_id
 from o2o.models import check_transition
 from o2o.money import from_minor, to_minor
 from o2o.parsers import MAX_JSON_DEPTH, TOO_DEEP, nested_deeper_than
-from o2o.tasks import enqueue
 from orders.models import Order, Voucher
 from orders.services import RefundReason, order_mark_paid, voucher_refund
 
@@ -321,10 +320,11 @@ def refunds_request_bulk(*, vouchers: list[dict[str, Any]], reason: str) -> list
 
 
 def _enqueue(refund_ids: list[int]) -> None:
-    from .tasks import execute_refunds
-
+    """The refunds are recorded; sending them to the gateway is a job's
+    (payments.receivers starts it after commit: this module cannot import
+    the tasks, which import it)."""
     if refund_ids:
-        enqueue(execute_refunds, refund_ids)
+        signals.refunds_recorded.send(sender=Refund, refund_ids=refund_ids)
 
 
 def refund_execute(*, refund_id: int) -> Refund:

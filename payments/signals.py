@@ -8,3 +8,8 @@ from django.dispatch import Signal
 
 # The provider confirmed a refund: the money is on its way back. Sent with `refund`.
 refund_succeeded = Signal()
+
+# Refunds were recorded and are to be sent to their gateway. Sent with
+# `refund_ids`. (payments.receivers starts the job: services cannot import
+# the tasks, which import services.)
+refunds_recorded = Signal()

@@ -12,6 +12,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+import dashboard.forms
 import merchants.forms
 import orders.forms
 from merchants.models import Membership
@@ -258,7 +259,7 @@ def _forms_of(*modules):
 def test_every_choice_of_a_row_by_id_in_our_forms_checks_the_id_first():
     """Django's own choice fields send whatever was posted to the database
     (on SQLite an IN list past 64 bits is a 500): ours parse it first."""
-    for form in _forms_of(merchants.forms, orders.forms):
+    for form in _forms_of(dashboard.forms, merchants.forms, orders.forms):
         for name, field in form.base_fields.items():
             if isinstance(field, forms.ModelChoiceField) and field.to_field_name is None:
                 assert isinstance(field, IdModelChoiceField | IdModelMultipleChoiceField), (

@@ -55,6 +55,14 @@ INSTALLED_APPS = [
     "payments",
     "reviews",
     "notifications",
+    # Presentation: pages, API views and the demo data loader, each combining
+    # the apps above; no models, and no app imports them (pyproject.toml:
+    # [tool.importlinter]). The benchmarks' app is added below, on demand.
+    "storefront",
+    "dashboard",
+    "moderation",
+    "api",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -94,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "o2o.context_processors.site",
+                "storefront.context_processors.city",
                 "notifications.context_processors.header",
                 "payments.context_processors.test_mode",
             ],
@@ -207,7 +216,7 @@ USE_TZ = True
 # and none could be: whole pages are cached for anonymous visitors
 # (o2o.pagecache), a nonce would be cached with them. Stripe's hosts are added
 # on the Stripe payment page only (payments.views.stripe_pay), the API docs'
-# needs on the docs page only (o2o.api_urls).
+# needs on the docs page only (api.urls).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -425,7 +434,11 @@ MAX_ORDER_QUANTITY = 50
 # Wrong voucher codes allowed per staff member and per store before a pause.
 REDEEM_FAILURE_RATE = env("REDEEM_FAILURE_RATE", default="10/10m")
 SITE_NAME = env("SITE_NAME", default="O2O Deals")
-BENCHMARK_VIEWS = env.bool("BENCHMARK_VIEWS", default=False)  # benchmarks/ only
+# The load benchmarks' app (benchmarks/: its views, routed under /bench/, and
+# grow_bench_data): installed only for them, never part of the product.
+BENCHMARK_VIEWS = env.bool("BENCHMARK_VIEWS", default=False)
+if BENCHMARK_VIEWS:
+    INSTALLED_APPS = [*INSTALLED_APPS, "benchmarks"]
 
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")

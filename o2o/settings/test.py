@@ -1,8 +1,11 @@
 """Test settings: fast hashing, eager-free Celery, in-memory mail."""
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, CACHES, REDIS_URL, REST_FRAMEWORK
+from .base import BASE_DIR, CACHES, INSTALLED_APPS, REDIS_URL, REST_FRAMEWORK
 
+# The benchmarks' views and command are tested (tests/benchmarks/) but not routed.
+if "benchmarks" not in INSTALLED_APPS:
+    INSTALLED_APPS = [*INSTALLED_APPS, "benchmarks"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tasks run in-process when enqueued (after commit), so tests see their effects.

@@ -1,11 +1,10 @@
-"""Template filters for money, ratings and voucher codes."""
+"""Template filters for money, ratings and query strings (voucher codes:
+`orders.templatetags.vouchers`)."""
 
 from decimal import Decimal
 
 from django import template
 from django.utils.html import format_html
-
-from orders.codes import format_code
 
 register = template.Library()
 
@@ -30,11 +29,6 @@ def stars(rating: Decimal | float | None) -> str:
     full = int(value)
     half = 1 if value - full >= 0.5 else 0
     return "★" * full + ("⯪" if half else "") + "☆" * (5 - full - half)
-
-
-@register.filter
-def code(value: str) -> str:
-    return format_code(value)
 
 
 @register.simple_tag

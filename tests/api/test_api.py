@@ -8,9 +8,9 @@ from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from api.orders import OrderOutput, RedemptionOutput, VoucherOutput
 from offers.models import Offer
 from orders import throttle
-from orders.api import OrderOutput, RedemptionOutput, VoucherOutput
 from orders.codes import check_symbol, format_code
 from orders.models import Order, RedeemFailures, Redemption, Voucher
 from orders.services import redemption_undo, voucher_redeem

@@ -12,7 +12,7 @@ from django.urls import URLPattern, reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from o2o import api_urls
+from api import urls as api_urls
 from o2o.parsers import MAX_JSON_DEPTH, nested_deeper_than
 from orders.models import Order
 from payments.models import WebhookEvent

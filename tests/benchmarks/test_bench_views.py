@@ -7,7 +7,7 @@ from django.db import connection
 from django.test import RequestFactory
 from rest_framework.authtoken.models import Token
 
-from o2o.bench import redemption_upper_bound
+from benchmarks.views import redemption_upper_bound
 from orders.models import Redemption
 
 from ..factories import make_cashier, make_voucher

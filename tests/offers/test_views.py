@@ -1,5 +1,6 @@
 """Discovery pages: what a shopper sees, and how many queries it costs."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -10,6 +11,7 @@ from offers.models import Offer
 
 from ..factories import (
     CategoryFactory,
+    CityFactory,
     DistrictFactory,
     OfferFactory,
     StoreFactory,
@@ -36,6 +38,22 @@ def test_home_shows_categories_and_live_deals_only(client):
     assert live.category.name in body
     assert 'class="city-chip' in body
     assert live.merchant.city.name in body
+
+
+def header_city(page):
+    """The city named in the page header's chip, or None without a chip."""
+    found = re.search(r'class="city-chip[^>]*>.*?</span>([^<]*)</a>', page)
+    return found.group(1).strip() if found else None
+
+
+def test_the_header_names_the_city_the_shopper_chose_on_every_page(client):
+    CityFactory()  # the first city is the default
+    CityFactory(name="Beijing", slug="beijing")
+    login_page = reverse("accounts:login")
+    assert header_city(client.get(login_page).content.decode()) == "Shanghai"
+    client.get(reverse("offers:city", args=["beijing"]))
+    assert header_city(client.get(login_page).content.decode()) == "Beijing"
+    assert header_city(client.get("/").content.decode()) == "Beijing"
 
 
 def test_search_finds_by_title_and_merchant(client):
@@ -158,8 +176,9 @@ def test_the_photo_strip_is_a_named_region_the_keyboard_can_scroll(client, offer
 
     from ..images import scene, upload
 
-    for i in range(4):
-        OfferImage.objects.create(offer=offer, image=upload(scene(40, 30), f"p{i}.jpg"), position=i)
+    for i in range(4):  # real photos: stored photos are checked and re-encoded
+        photo = upload(scene(40, 30), f"p{i}.png", "PNG")
+        OfferImage.objects.create(offer=offer, image=photo, position=i)
     body = client.get(reverse("offers:detail", args=[offer.pk])).content.decode()
     strip = re.search(r'<div ([^>]*)>\s*<img [^>]*class="rounded thumb"', body)
     assert strip is not None

@@ -3,10 +3,11 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts.api import MeApi, RegisterApi, TokenApi
 from o2o.api import not_found
-from offers.api import OfferDetailApi, OfferListApi
-from orders.api import (
+
+from .accounts import MeApi, RegisterApi, TokenApi
+from .offers import OfferDetailApi, OfferListApi
+from .orders import (
     OrderDetailApi,
     OrderListCreateApi,
     OrderPayApi,
@@ -15,7 +16,7 @@ from orders.api import (
     VoucherListApi,
     VoucherRefundApi,
 )
-from reviews.api import ReviewCreateApi
+from .reviews import ReviewCreateApi
 
 
 class ApiDocsView(SpectacularSwaggerSplitView):

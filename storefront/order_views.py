@@ -1,4 +1,8 @@
-"""Consumer pages for buying and using: checkout, orders, vouchers, reviews."""
+"""Consumer pages for buying and using: checkout, orders, vouchers, reviews.
+
+Checkout starts a payment and a used voucher takes a review, so these pages
+live above the orders, payments and reviews apps.
+"""
 
 import segno
 from django.conf import settings
@@ -12,12 +16,11 @@ from django.views.decorators.http import require_POST
 from o2o.errors import DomainError
 from offers.models import Offer
 from offers.selectors import visible_offers
+from orders import selectors, services
+from orders.forms import CheckoutForm, ReviewForm
+from orders.models import Order, Voucher
 from payments.services import payment_start
 from reviews.services import review_create
-
-from . import selectors, services
-from .forms import CheckoutForm, ReviewForm
-from .models import Order, Voucher
 
 
 def _max_quantity(offer: Offer, user: object) -> int:

@@ -1,4 +1,7 @@
-"""Consumer pages for discovery: home, lists, the offer page, merchant pages."""
+"""Consumer pages for discovery: home, lists, the offer page, merchant pages.
+
+They show offers with their merchants' reviews, so they live above both apps.
+"""
 
 from collections.abc import Callable
 from typing import Any
@@ -16,10 +19,9 @@ from django.views.decorators.http import require_POST
 from merchants.models import Category, City, Merchant
 from merchants.selectors import default_city
 from o2o import pagecache
+from offers import selectors, services
+from offers.models import Offer
 from reviews.selectors import reviews_for_merchant, reviews_for_offer
-
-from . import selectors, services
-from .models import Offer
 
 PAGE_SIZE = 20
 

@@ -8,9 +8,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from o2o.api import IdField, ModelOutputSerializer, WholeNumberField, refusals
-
-from . import services
-from .models import Review
+from reviews import services
+from reviews.models import Review
 
 
 class ReviewOutput(ModelOutputSerializer):

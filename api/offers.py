@@ -5,9 +5,9 @@ from django.urls import reverse
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 
-from .filters import OfferFilter
-from .models import Offer
-from .selectors import offers_for_cards, visible_offers
+from offers.filters import OfferFilter
+from offers.models import Offer
+from offers.selectors import offers_for_cards, visible_offers
 
 
 class OfferOutput(serializers.ModelSerializer):

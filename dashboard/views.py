@@ -1,7 +1,8 @@
 """The merchant dashboard: apply, offers, redeem, orders, redemptions, reviews.
 
-Views compose selectors of several apps (a page shows what it needs); every
-write goes through a service that checks the user's membership and role.
+Views compose selectors of several apps (a page shows what it needs), which
+is why the dashboard sits above them all; every write goes through a service
+that checks the user's membership and role.
 """
 
 from collections.abc import Callable
@@ -18,6 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from merchants import services
+from merchants.forms import ApplyForm, RedeemForm, ReplyForm, StoreForm
+from merchants.models import Membership, Merchant, Store
+from merchants.selectors import memberships_for_user, stores_for_member, works_at_every_store
 from o2o.errors import DomainError, NotFound
 from o2o.http import parse_id, refusal_page, safe_next
 from offers import services as offer_services
@@ -26,13 +31,14 @@ from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.codes import format_code
 from orders.throttle import record_redeem_failure
+from payments.models import SettlementStatement
+from payments.selectors import merchant_balance, statements_for_merchant
+from payments.settlement import statement_csv as render_csv
 from reviews import selectors as review_selectors
 from reviews import services as review_services
 
-from . import services
-from .forms import ApplyForm, OfferForm, RedeemForm, ReplyForm, StoreForm
-from .models import Membership, Merchant, Store
-from .selectors import memberships_for_user, stores_for_member, works_at_every_store
+from . import selectors as dashboard_selectors
+from .forms import OfferForm
 
 SESSION_MERCHANT = "merchant_id"
 SESSION_STORE = "redeem_store_id"
@@ -107,8 +113,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "merchants/dashboard.html",
         _ctx(
             request,
-            summary=order_selectors.merchant_summary(merchant),
-            funnel=list(order_selectors.offer_funnel(merchant)),
+            summary=dashboard_selectors.merchant_summary(merchant),
+            funnel=list(dashboard_selectors.offer_funnel(merchant)),
             section="dashboard",
         ),
     )
@@ -171,7 +177,7 @@ def _own_offer(request: HttpRequest, pk: int) -> Offer:
 @staff_required(manage=True)
 def offer_list(request: HttpRequest) -> HttpResponse:
     merchant = request.membership.merchant  # type: ignore[attr-defined]
-    offers = list(order_selectors.offer_funnel(merchant))
+    offers = list(dashboard_selectors.offer_funnel(merchant))
     return render(request, "merchants/offers.html", _ctx(request, offers=offers, section="offers"))
 
 
@@ -416,8 +422,6 @@ def store_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @staff_required(manage=True, every_store=True)
 def statement_list(request: HttpRequest) -> HttpResponse:
-    from payments.selectors import merchant_balance, statements_for_merchant
-
     merchant = request.membership.merchant  # type: ignore[attr-defined]
     return render(
         request,
@@ -433,9 +437,6 @@ def statement_list(request: HttpRequest) -> HttpResponse:
 
 @staff_required(manage=True, every_store=True)
 def statement_csv(request: HttpRequest, pk: int) -> HttpResponse:
-    from payments.models import SettlementStatement
-    from payments.settlement import statement_csv as render_csv
-
     merchant = request.membership.merchant  # type: ignore[attr-defined]
     statement = SettlementStatement.objects.filter(pk=pk, merchant=merchant).first()
     if statement is None:

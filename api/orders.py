@@ -17,13 +17,12 @@ from o2o.api import IdField, ModelOutputSerializer, refusals
 from o2o.errors import Conflict, DomainError
 from o2o.http import parse_id
 from offers.stock import known_sold_out
+from orders import selectors, services
+from orders.codes import format_code
+from orders.models import Order, Redemption, Voucher
+from orders.throttle import record_redeem_failure
 from payments.gateways import DEV, TEST_MODE_NOTICE
 from payments.services import payment_dev_capture, payment_start
-
-from . import selectors, services
-from .codes import format_code
-from .models import Order, Redemption, Voucher
-from .throttle import record_redeem_failure
 
 
 class VoucherOutput(ModelOutputSerializer):

@@ -1,6 +1,8 @@
+"""The moderation queue's addresses, under the `moderation` namespace."""
+
 from django.urls import path
 
-from . import moderation_views as views
+from . import views
 
 app_name = "moderation"
 

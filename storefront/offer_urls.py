@@ -1,6 +1,8 @@
+"""Discovery pages' addresses, under the `offers` namespace that templates reverse."""
+
 from django.urls import path
 
-from . import views
+from . import offer_views as views
 
 app_name = "offers"
 

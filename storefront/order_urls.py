@@ -1,6 +1,9 @@
+"""Buying and voucher pages' addresses, under the `orders` namespace that templates
+reverse."""
+
 from django.urls import path
 
-from . import views
+from . import order_views as views
 
 app_name = "orders"
 

@@ -17,11 +17,11 @@ from django.db.models import F
 from django.test.utils import override_settings
 
 from accounts.models import User
+from demo.images import deal_image
 from merchants import services as merchant_services
 from merchants.models import Category, City, District, Membership, Merchant, Store
 from o2o.celery import app as celery_app
 from offers import services as offer_services
-from offers.demo_images import deal_image
 from offers.models import Offer
 from orders import services as order_services
 from payments import services as payment_services

@@ -1,6 +1,8 @@
 """Views for the load benchmarks, routed only when BENCHMARK_VIEWS is on: the
 ceiling (a bare view rendering 20 rows from the same database on the same
-server), the API floor and the redemption's upper bound."""
+server), the API floor and the redemption's upper bound.
+
+Not product code: the upper bound calls orders' private functions on purpose."""
 
 import json
 
@@ -14,8 +16,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
 from o2o.errors import DomainError
 from offers.models import Offer
+from orders import services
 
 TEMPLATE = engines["django"].from_string(
     "<!doctype html><title>ceiling</title><ul>"
@@ -53,9 +57,6 @@ def redemption_upper_bound(request: HttpRequest) -> HttpResponse:
     would keep working, which is why the product does not do this.
     Measured by `BENCH_UPPER_BOUND=1 make bench` (benchmarks/README.md).
     """
-    from accounts.models import User
-    from orders import services
-
     key = request.headers.get("Authorization", "").removeprefix("Token ")
     user_id = _USER_BY_TOKEN.get(key)
     if user_id is None:

@@ -1,4 +1,7 @@
-"""The moderation queue: what waits for an admin, oldest first."""
+"""The moderation queue: what waits for an admin, oldest first.
+
+It shows and decides merchants, offers and reviews, so it sits above them all.
+"""
 
 from collections.abc import Callable
 
@@ -10,14 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from merchants import services
+from merchants.models import Merchant
 from o2o.errors import DomainError
 from offers import services as offer_services
 from offers.models import Offer
 from reviews import services as review_services
 from reviews.models import Review
-
-from . import services
-from .models import Merchant
 
 
 @staff_member_required

@@ -11,13 +11,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import services
+from accounts.models import User
 from merchants.selectors import memberships_for_user, stores_for_member
 from o2o.api import refusals
 from o2o.errors import DomainError
 from o2o.ratelimit import ClientAddressThrottle
-
-from . import services
-from .models import User
 
 TokenOutput = inline_serializer("TokenOutput", {"token": serializers.CharField()})
 

@@ -1,3 +1,6 @@
+"""The merchant dashboard's addresses, under the `merchants` namespace that
+templates reverse."""
+
 from django.urls import path
 
 from . import views

@@ -1,0 +1,1 @@
+"""The merchant dashboard: offers, redemption, orders, reviews and payouts of one merchant."""

@@ -1,0 +1,1 @@
+"""The moderation queue: pending merchants and offers, recent reviews, an admin's decisions."""

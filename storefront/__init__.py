@@ -1,0 +1,1 @@
+"""Consumer pages that combine apps: discovery, the deal page, checkout, vouchers."""
