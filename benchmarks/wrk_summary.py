@@ -46,10 +46,13 @@ if sys.argv[1] in ("--rounds", "--reference-rounds"):
         for label, run in (("ceiling", ceiling), ("redemption", page)):
             if run["cpu"]:
                 print(f"           {label:<10} CPU per request (ms): {run['cpu']}")
+    # The redemption's target (issue #14): a durable write of several tables
+    # against a bare read, so ≥ 40 % of the ceiling's req/s and a median p99
+    # ≤ 2.5× its p99, with no errors.
     median = sorted(r for r, _s, _e in ratios)[len(ratios) // 2]
     share = sorted(s for _r, s, _e in ratios)[len(ratios) // 2]
-    ok = median <= 1.5 and not any(e for _r, _s, e in ratios)
-    verdict = f"{'PASS' if ok else 'FAIL'} (p99 ≤ 1.5×, no errors)"
+    ok = median <= 2.5 and share >= 0.4 and not any(e for _r, _s, e in ratios)
+    verdict = f"{'PASS' if ok else 'FAIL'} (≥ 40 % of its req/s, p99 ≤ 2.5×, no errors)"
     if sys.argv[1] == "--reference-rounds":  # not the product: no target to pass
         verdict = f"would {verdict}"
     print(f"  median p99 {median:.2f}× the ceiling's (median req/s {share:.2f}× its) → {verdict}")
