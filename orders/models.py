@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from merchants.models import Store
@@ -189,6 +190,36 @@ class Voucher(TimeStamped):
     @property
     def uses_done(self) -> int:
         return self.uses_allowed - self.uses_left
+
+
+class VoucherEvent(models.Model):
+    """A voucher's change of status, with both states: issued, used up,
+    refunded, expired, and back to issued when a redemption is undone."""
+
+    voucher = models.ForeignKey(
+        Voucher, on_delete=models.CASCADE, related_name="events", db_constraint=False
+    )
+    kind = models.CharField(max_length=32)
+    from_status = models.CharField(max_length=16)
+    to_status = models.CharField(max_length=16)
+    note = models.TextField(blank=True)
+    # As on OrderEvent: kept by the ORM, not by a database key or an index.
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
 
 
 class Redemption(models.Model):

@@ -16,10 +16,13 @@ import uuid
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
+from django.db.models import BooleanField, ExpressionWrapper
+from django.utils import timezone
 
+from o2o import bulk
 from orders.models import Order, Redemption, Voucher
+from orders.rules import never_used
 
 from .models import LedgerEntry, Payment, Refund
 
@@ -150,113 +153,57 @@ def book_undo(redemption: Redemption) -> bool:
     )
 
 
-# The legs of earnings (as _earning_legs gives them), one transfer each, for
-# the rows of a CTE named `earning` (transfer, amount, commission, currency,
-# merchant_id, order_id, voucher_id, source, created_at). A CTE that calls
-# gen_random_uuid() is never folded into its reader, so a row's legs share
-# its transfer.
-EARNING_LEGS_INSERT = """
-INSERT INTO payments_ledgerentry
-    (transfer, kind, account, amount, currency,
-     merchant_id, order_id, voucher_id, source, created_at)
-SELECT e.transfer, 'earning', leg.account,
-       CASE leg.account
-           WHEN 'unearned' THEN e.amount
-           WHEN 'commission' THEN -e.commission
-           ELSE -(e.amount - e.commission)
-       END,
-       e.currency, e.merchant_id, e.order_id, e.voucher_id, e.source, e.created_at
-FROM earning e
-CROSS JOIN (VALUES ('unearned'), ('merchant'), ('commission')) AS leg(account)
-"""
+LEG_FIELDS = (
+    "transfer", "kind", "account", "amount", "currency",
+    "merchant_id", "order_id", "voucher_id", "source", "created_at",
+)  # fmt: skip
 
 
-# Each row of `expired` (id, order_id, offer_id, value, currency, uses_left,
-# uses_allowed) as a row of `earning`, if it was never used.
-EARNING_FROM_EXPIRED = """
-SELECT gen_random_uuid() AS transfer, x.value AS amount,
-       ROUND(x.value * COALESCE(o.commission_rate, 0), 2) AS commission,
-       x.currency, f.merchant_id, x.order_id, x.id AS voucher_id,
-       'expiry:' || x.id AS source, NOW() AS created_at
-FROM expired x
-JOIN orders_order o ON o.id = x.order_id
-JOIN offers_offer f ON f.id = x.offer_id
-WHERE x.uses_left = x.uses_allowed
-"""
+def book_expiries(voucher_ids: list[int]) -> None:
+    """What an expired, unrefunded voucher still held is earned by its
+    merchant, as if redeemed: the value less what its uses, undos and
+    refunds already moved, split by _earning_legs like every earning.
 
-EXPIRY_SQL = "".join(
-    (
-        # composed of constants only; the ids are a parameter
-        """
-WITH expired AS (
-    SELECT id, order_id, offer_id, value, currency, uses_left, uses_allowed
-    FROM orders_voucher WHERE id = ANY(%s)
-), earning AS (""",
-        EARNING_FROM_EXPIRED,
-        ")",
-        EARNING_LEGS_INSERT,
-    )
-)
-
-
-def book_expiries_bulk(voucher_ids: list[int]) -> None:
-    """An expired, unrefunded voucher's unused value is earned as if redeemed.
-
-    The nightly expiry handles millions, so on PostgreSQL the untouched
-    vouchers of a batch are booked by one INSERT … SELECT (same legs, same
-    rounding as _earning_legs); partly used ones, and SQLite, go through Python.
-    """
-    if not voucher_ids:
-        return
-    in_python = voucher_ids
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(EXPIRY_SQL, [voucher_ids])
-        in_python = list(
-            Voucher.objects.filter(pk__in=voucher_ids, uses_left__lt=F("uses_allowed")).values_list(
-                "pk", flat=True
-            )
-        )
-    if in_python:
-        book_expiries_in_python(in_python)
-
-
-def book_expiries_in_python(voucher_ids: list[int]) -> None:
+    A night's expiry books millions of these, so the legs are computed here
+    as plain rows and appended at once (o2o.bulk)."""
     if not voucher_ids:
         return
     vouchers = list(
-        Voucher.objects.filter(pk__in=voucher_ids).select_related("order__offer").order_by("pk")
+        Voucher.objects.filter(pk__in=voucher_ids)
+        .order_by("pk")
+        .annotate(untouched=ExpressionWrapper(never_used(), output_field=BooleanField()))
+        .values_list(
+            "pk",
+            "order_id",
+            "value",
+            "currency",
+            "order__commission_rate",
+            "offer__merchant_id",
+            "untouched",
+        )
     )
-    partly_used = [v.pk for v in vouchers if v.uses_left < v.uses_allowed]
+    touched = [row[0] for row in vouchers if not row[-1]]
     moved: dict[int, Decimal] = {}
     for voucher_id, amount in LedgerEntry.objects.filter(
-        voucher_id__in=partly_used,
+        voucher_id__in=touched,
         account=Account.UNEARNED,
         kind__in=["earning", "reversal", "refund"],
     ).values_list("voucher_id", "amount"):
         moved[voucher_id] = moved.get(voucher_id, Decimal("0")) + amount
-    entries = []
-    for voucher in vouchers:
-        remaining = voucher.value - moved.get(voucher.pk, Decimal("0"))
+    now = timezone.now()
+    rows = []
+    for pk, order_id, value, currency, rate, merchant_id, _untouched in vouchers:
+        remaining = value - moved.get(pk, Decimal("0"))
         if remaining <= 0:
             continue
         transfer = uuid.uuid4()
-        order = voucher.order
-        for account, amount in _earning_legs(remaining, _rate(order.commission_rate)):
-            entries.append(
-                LedgerEntry(
-                    transfer=transfer,
-                    kind="earning",
-                    source=f"expiry:{voucher.pk}",
-                    account=account,
-                    amount=amount,
-                    order=order,
-                    voucher=voucher,
-                    merchant_id=order.offer.merchant_id,
-                    currency=voucher.currency,
-                )
-            )
-    LedgerEntry.objects.bulk_create(entries, batch_size=3000)
+        source = f"expiry:{pk}"
+        for account, amount in _earning_legs(remaining, _rate(rate)):
+            rows.append(
+                (transfer, "earning", account, amount, currency,
+                 merchant_id, order_id, pk, source, now)
+            )  # fmt: skip
+    bulk.insert_rows(LedgerEntry, LEG_FIELDS, rows)
 
 
 def book_refunds_bulk(refunds: list[Refund]) -> None:

@@ -32,7 +32,7 @@ def book_expiry(
     sender: Any, *, expired: list[int], refunded: list[dict[str, Any]], **kwargs: Any
 ) -> None:
     # What an expired, unrefunded voucher still held is earned by its merchant.
-    ledger.book_expiries_bulk(expired)
+    ledger.book_expiries(expired)
     services.refunds_request_bulk(vouchers=refunded, reason=RefundReason.EXPIRY)
 
 

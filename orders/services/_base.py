@@ -8,9 +8,11 @@ from datetime import datetime
 from django.db.models import Case, F, Q, Value, When
 
 from accounts.models import User
+from o2o import bulk
 from o2o.errors import DomainError
+from o2o.models import check_transition
 
-from ..models import Order, OrderEvent
+from ..models import Order, OrderEvent, Voucher, VoucherEvent
 
 ACTIVE_ORDER_STATUSES = (
     Order.Status.PENDING_PAYMENT,
@@ -62,3 +64,37 @@ def count_down_usable(order_ids: Iterable[int], now: datetime) -> None:
             ),
             updated_at=now,
         )
+
+
+def voucher_move(
+    voucher: Voucher, to: str, *, kind: str, by: User | None = None, note: str = ""
+) -> None:
+    """The one way a voucher's status changes: a move Voucher.TRANSITIONS
+    allows, written down with both states. The caller has the row locked and
+    saves it (with "status" among its fields)."""
+    check_transition(Voucher, voucher.status, to)
+    VoucherEvent.objects.create(
+        voucher=voucher, kind=kind, from_status=voucher.status, to_status=to, by=by, note=note
+    )
+    voucher.status = to
+
+
+EVENT_FIELDS = ("voucher_id", "kind", "from_status", "to_status", "note", "created_at")
+
+
+def vouchers_move(
+    voucher_ids: list[int], *, from_: str, to: str, kind: str, now: datetime, **fields: object
+) -> None:
+    """voucher_move for a batch of locked vouchers, all in `from_`: one
+    UPDATE, and their events appended at once."""
+    if not voucher_ids:
+        return
+    check_transition(Voucher, from_, to)
+    moved = Voucher.objects.filter(pk__in=voucher_ids, status=from_).update(
+        status=to, updated_at=now, **fields
+    )
+    if moved != len(voucher_ids):  # the rows are locked: nothing else can have moved them
+        raise RuntimeError(f"{len(voucher_ids) - moved} vouchers were not {from_}")
+    bulk.insert_rows(
+        VoucherEvent, EVENT_FIELDS, ((pk, kind, from_, to, "", now) for pk in voucher_ids)
+    )

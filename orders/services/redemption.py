@@ -21,14 +21,13 @@ from merchants.models import Membership, Store
 from merchants.services import NOT_YOUR_MERCHANT, require_staff_at_store, staff_membership
 from o2o import rules
 from o2o.errors import Conflict, NotFound, PermissionDenied
-from o2o.models import check_transition
 from offers.models import Offer
 
 from .. import signals, throttle
 from ..codes import normalize_code
 from ..models import Order, Redemption, Voucher
 from ..rules import expiry_passed
-from ._base import RedemptionRefused, count_down_usable, order_event
+from ._base import RedemptionRefused, count_down_usable, order_event, voucher_move
 
 
 def _not_usable_here(store_id: int) -> rules.Rule:
@@ -133,8 +132,7 @@ def _redeem(*, code: str, store_id: int, by: User, now: datetime) -> Redemption:
     voucher.uses_left -= 1
     fields = ["uses_left", "updated_at"]
     if voucher.uses_left == 0:
-        check_transition(Voucher, voucher.status, Voucher.Status.REDEEMED)
-        voucher.status = Voucher.Status.REDEEMED
+        voucher_move(voucher, Voucher.Status.REDEEMED, kind="redeemed", by=by)
         voucher.redeemed_at = now
         fields += ["status", "redeemed_at"]
     voucher.save(update_fields=fields)
@@ -190,8 +188,7 @@ def redemption_undo(*, redemption_id: int, by: User) -> Redemption:
     voucher.uses_left += 1
     fields = ["uses_left", "updated_at"]
     if usable_again:
-        check_transition(Voucher, voucher.status, Voucher.Status.ISSUED)
-        voucher.status = Voucher.Status.ISSUED
+        voucher_move(voucher, Voucher.Status.ISSUED, kind="redemption_undone", by=by)
         voucher.redeemed_at = None
         fields += ["status", "redeemed_at"]
     voucher.save(update_fields=fields)

@@ -8,11 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from o2o.errors import Conflict, NotFound, PermissionDenied
-from o2o.models import check_transition
 
 from .. import signals
 from ..models import Order, Voucher
-from ._base import count_down_usable, order_event
+from ._base import count_down_usable, order_event, voucher_move
 
 
 class RefundReason:
@@ -50,9 +49,8 @@ def voucher_refund(
         raise Conflict("already_redeemed", _("A used voucher cannot be refunded."))
     if voucher.status == Voucher.Status.EXPIRED:
         raise Conflict("voucher_expired", _("This voucher has expired."))
-    check_transition(Voucher, voucher.status, Voucher.Status.REFUNDED)
     now = timezone.now()
-    voucher.status = Voucher.Status.REFUNDED
+    voucher_move(voucher, Voucher.Status.REFUNDED, kind="refunded", by=by, note=reason)
     voucher.refunded_at = now
     voucher.save(update_fields=["status", "refunded_at", "updated_at"])
     # Locked before payments locks the payment: the order before its payment.

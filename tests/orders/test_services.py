@@ -5,7 +5,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.db.models import ProtectedError
 from django.utils import timezone
 
@@ -562,23 +561,6 @@ def test_the_expiry_job_takes_a_voucher_at_the_instant_it_expires_not_a_moment_b
         refunded_after.pk: Voucher.Status.ISSUED,
     }
     assert list(Refund.objects.values_list("voucher", flat=True)) == [refunded_at.pk]
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's one-statement batch")
-def test_the_nightly_statement_expires_a_voucher_at_its_very_instant(expiring_at_one_instant):
-    """On PostgreSQL, vouchers that simply expire go through one statement per
-    batch before the rest go through Python (which would otherwise hide a
-    statement that leaves them behind)."""
-    instant, vouchers = expiring_at_one_instant
-    kept_at, kept_after = vouchers[False]
-
-    assert services.expiry._expire_in_sql(now=instant, batch_size=10, deadline=None) == 1
-
-    statuses = dict(
-        Voucher.objects.filter(pk__in=[kept_at.pk, kept_after.pk]).values_list("pk", "status")
-    )
-    assert statuses == {kept_at.pk: Voucher.Status.EXPIRED, kept_after.pk: Voucher.Status.ISSUED}
-    assert LedgerEntry.objects.filter(source=f"expiry:{kept_at.pk}").exists()
 
 
 def test_money_adds_up_after_a_mixed_history(consumer, offer, store, cashier, admin_user):
