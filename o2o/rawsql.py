@@ -1,4 +1,6 @@
-"""Hand-written SQL for the few hot paths where the ORM's cost shows.
+"""Prepared SQL for the few hot paths where the ORM's cost of building a
+query shows: compiled by the ORM once (`Compiled`), or hand-written where it
+states no business rule (the token's user).
 
 On PostgreSQL these statements are prepared: parsed and planned once per
 connection (DB_PREPARED_STATEMENTS in the settings), as planning a
@@ -12,8 +14,9 @@ with the other fields deferred.
 
 import functools
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from django.db import connection, connections, models
@@ -61,7 +64,7 @@ class _LoggedCursor(CursorDebugWrapper):
 
 
 def fetch_one(
-    sql: str, params: Mapping[str, Any], fields: Sequence[models.Field | None]
+    sql: str, params: Mapping[str, Any] | Sequence[Any], fields: Sequence[models.Field | None]
 ) -> list[Any] | None:
     """The first row of `sql`, each column converted as `fields` says (None: as it comes)."""
     with cursor() as c:
@@ -75,7 +78,7 @@ def fetch_one(
     return values
 
 
-def execute(sql: str, params: Mapping[str, Any]) -> int:
+def execute(sql: str, params: Mapping[str, Any] | Sequence[Any]) -> int:
     """Run a write; the number of rows it touched."""
     with cursor() as c:
         c.execute(sql, params)
@@ -102,3 +105,85 @@ def instance(model: type[M], values: Mapping[str, Any]) -> M:
         list(values),
         [values.get(f.attname, DEFERRED) for f in model._meta.concrete_fields],
     )
+
+
+class Compiled:
+    """SQL the ORM writes once from the rules, run many times as a prepared
+    statement: for the few paths where building the query with the ORM cost
+    several times what running it did.
+
+    `build(**slots)` returns the ORM's (sql, params) for sentinel values of
+    the slots (`query.sql_with_params()`, or an UPDATE's compiler); the
+    sentinels are found among the params, and each run puts the real values
+    in their places. The rules inside (Q objects, conditional updates) are
+    the ORM's, the same ones every other path uses, so no rule is written
+    twice and the statement is the same on SQLite and PostgreSQL.
+    """
+
+    # Sentinels: values within every integer field's range (the ORM drops a
+    # condition it can tell is always true, such as a positive field >= a
+    # negative number), unlike any constant of a statement; compiled twice,
+    # with two sets, so a statement whose text depends on the values is refused.
+    _SENTINEL_INTS = (2_147_480_000, 2_147_470_000)
+    _SENTINEL_TIMES = (
+        datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC),
+        datetime(1902, 3, 4, 5, 6, 7, tzinfo=UTC),
+    )
+
+    def __init__(self, build: Callable[..., tuple[str, Sequence[Any]]], **slots: str) -> None:
+        """`slots`: name → "int" (or "id") or "time" (an aware datetime)."""
+        self.build = build
+        self.slots = slots
+
+    def _sentinels(self, n: int) -> dict[str, Any]:
+        sentinels: dict[str, Any] = {}
+        for i, (name, kind) in enumerate(self.slots.items()):
+            if kind == "time":
+                sentinels[name] = self._SENTINEL_TIMES[n] + timedelta(microseconds=i)
+            else:
+                sentinels[name] = self._SENTINEL_INTS[n] - i
+        return sentinels
+
+    def _adapt(self, kind: str, value: Any) -> Any:
+        db = connections[connection.alias]
+        return db.ops.adapt_datetimefield_value(value) if kind == "time" else value
+
+    @functools.cached_property
+    def _compiled(self) -> dict[str, tuple[str, list[Any], dict[int, str]]]:
+        return {}
+
+    def _compile(self, n: int) -> tuple[str, list[Any], dict[int, str]]:
+        sentinels = self._sentinels(n)
+        sql, params = self.build(**sentinels)
+        adapted = {name: self._adapt(self.slots[name], value) for name, value in sentinels.items()}
+        positions = {
+            i: name
+            for i, param in enumerate(params)
+            for name, sentinel in adapted.items()
+            # isinstance: the PostgreSQL backend wraps some ints (psycopg's Int4).
+            if isinstance(param, type(sentinel))
+            and not isinstance(param, bool)
+            and param == sentinel
+        }
+        return sql, list(params), positions
+
+    def statement(self, **values: Any) -> tuple[str, list[Any]]:
+        """The SQL and its parameters for these values of the slots."""
+        compiled = self._compiled.get(connection.alias)
+        if compiled is None:
+            compiled = self._compile(0)
+            other = self._compile(1)
+            if (compiled[0], compiled[2]) != (other[0], other[2]):
+                raise ValueError("the compiled statement changes with the values of its slots")
+            missing = set(self.slots) - set(compiled[2].values())
+            if missing:
+                raise ValueError(f"the compiled statement has no parameter for {missing}")
+            self._compiled[connection.alias] = compiled
+        sql, params, positions = compiled
+        run = list(params)
+        for i, name in positions.items():
+            value = self._adapt(self.slots[name], values[name])
+            if self.slots[name] != "time":
+                value = type(params[i])(value)  # as the ORM typed it (Int4 on PostgreSQL)
+            run[i] = value
+        return sql, run
