@@ -31,6 +31,17 @@ def works_at(store: int | OuterRef) -> Q:
     return Q(merchant__stores=store) & (Q(stores=None) | Q(stores=store))
 
 
+def staff_at_store(user_id: int) -> dict[str, Exists]:
+    """Annotations of a Store queryset: whether the user is staff of the
+    store's merchant (`is_member`) and may act at this store (`works_here`,
+    by works_at). Judged by merchants.services.require_staff."""
+    mine = Membership.objects.filter(user_id=user_id)
+    return {
+        "is_member": Exists(mine.filter(merchant_id=OuterRef("merchant_id"))),
+        "works_here": Exists(mine.filter(works_at(OuterRef("pk")))),
+    }
+
+
 def stores_member_works_at(membership: Membership) -> QuerySet[Store]:
     """The stores (open or not) where `membership` may act, by works_at."""
     return Store.objects.filter(

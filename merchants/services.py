@@ -14,7 +14,7 @@ from o2o.models import check_transition
 
 from . import signals
 from .models import Category, City, District, Membership, Merchant, MerchantEvent, Store
-from .selectors import works_at
+from .selectors import staff_at_store, works_at
 
 
 def _unique_slug(name: str) -> str:
@@ -226,13 +226,9 @@ def require_staff_at_store(*, user_id: int, store_id: int) -> None:
     code exists, and the wrong-code windows of the store (orders.throttle),
     which a stranger must not be able to close on its cashiers.
     """
-    mine = Membership.objects.filter(user_id=user_id)
     found = (
-        Store.objects.filter(pk=store_id)
-        .annotate(
-            is_member=Exists(mine.filter(merchant_id=OuterRef("merchant_id"))),
-            works_here=Exists(mine.filter(works_at(OuterRef("pk")))),
-        )
+        Store.objects.filter(pk=store_id)  # type: ignore[misc]  # annotated by staff_at_store
+        .annotate(**staff_at_store(user_id))
         .values_list("is_member", "works_here")
         .first()
     )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from merchants.models import Membership, Store
+from o2o import rawsql
 from orders.models import Order, Redemption, Voucher
 from reviews.models import Review
 
@@ -83,15 +84,31 @@ def redeemed_notice(*, store_name: str, offer_title: str) -> dict[str, str]:
     }
 
 
-def notify_redeemed(*, redemption: Redemption) -> Notification:
+_REDEEMED_NOTICE = rawsql.Insert(
+    Notification, ("user_id", "kind", "key", "title", "body", "url", "created_at")
+)
+
+
+def notify_redeemed(*, redemption: Redemption, store_name: str | None = None) -> None:
     """The consumer's inbox entry for a use of their voucher (no e-mail: they
-    are at the till), written in the redemption's transaction. The
-    redemption is new, so its key is too: no lookup first."""
+    are at the till), written in the redemption's transaction: a prepared
+    insert, on every till's hot path. The redemption is new, so its key is
+    too: no lookup first."""
     voucher = redemption.voucher
-    store_name = Store.objects.values_list("name", flat=True).get(pk=redemption.store_id)
+    if store_name is None:
+        store_name = Store.objects.values_list("name", flat=True).get(pk=redemption.store_id)
     notice = redeemed_notice(store_name=store_name, offer_title=voucher.offer.title)
-    return Notification.objects.create(
-        user_id=voucher.user_id, key=f"{notice['kind']}:{redemption.pk}", **notice
+    key = f"{notice['kind']}:{redemption.pk}"
+    _REDEEMED_NOTICE.run(
+        (
+            voucher.user_id,
+            notice["kind"],
+            key,
+            notice["title"],
+            notice["body"],
+            notice["url"],
+            timezone.now(),
+        )
     )
 
 

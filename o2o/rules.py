@@ -45,6 +45,19 @@ def with_rules(queryset: QuerySet[M], rules: Sequence[Rule]) -> QuerySet[M]:
     )
 
 
+def flags(rules: Sequence[Rule]) -> list[str]:
+    """The names `with_rules` annotates, in order (for values_list)."""
+    return [_flag(i) for i in range(len(rules))]
+
+
+def broken_flag(values: Sequence[Any], rules: Sequence[Rule]) -> Rule | None:
+    """The first rule whose flag (read through `flags`) is false, or None."""
+    for rule, holds in zip(rules, values, strict=True):
+        if not holds:
+            return rule
+    return None
+
+
 def broken(row: Model, rules: Sequence[Rule]) -> Rule | None:
     """The first rule a row read through `with_rules` breaks, or None."""
     for i, rule in enumerate(rules):

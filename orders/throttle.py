@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -67,17 +68,8 @@ class Window:
     def scopes(self) -> tuple[str, str]:
         return f"staff:{self.staff_id}", f"store:{self.store_id}"
 
-    def params(self) -> dict[str, object]:
-        staff, store = self.scopes
-        return {
-            "throttle_window": self.number,
-            "throttle_staff": staff,
-            "throttle_store": store,
-            "throttle_limit": self.limit,
-        }
-
     def failures(self) -> int:
-        """The count, read on its own (where no statement of the redemption reads it)."""
+        """The count, read on its own."""
         found = RedeemFailures.objects.filter(window=self.number, scope__in=self.scopes)
         return found.aggregate(n=Max("count"))["n"] or 0
 
@@ -88,6 +80,15 @@ class Window:
                 _("Too many wrong codes. Please wait %(s)s seconds and try again.")
                 % {"s": int(self.period - self.now % self.period) + 1},
             )
+
+
+def failures_in(window: int, scopes: tuple[str, str]) -> Coalesce:
+    """The larger of the wrong-code counts of `scopes` in `window`, as an
+    expression another query can read (the redemption reads it beside the
+    staff check, in one statement)."""
+    counts = RedeemFailures.objects.filter(window=window, scope__in=scopes).order_by()
+    largest = counts.values("window").annotate(n=Max("count")).values("n")[:1]
+    return Coalesce(Subquery(largest), 0)
 
 
 def record_redeem_failure(*, by: User, store_id: int, code: str) -> None:

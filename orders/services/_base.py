@@ -2,13 +2,17 @@
 counting down an order's usable vouchers."""
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any, cast
 
+from django.db import connection
 from django.db.models import Case, F, Q, Value, When
+from django.db.models.sql import UpdateQuery
+from django.utils import timezone
 
 from accounts.models import User
-from o2o import bulk
+from o2o import bulk, rawsql
 from o2o.errors import DomainError
 from o2o.models import check_transition
 
@@ -25,18 +29,21 @@ class RedemptionRefused(DomainError):
     """A voucher could not be redeemed; `code` says why."""
 
 
+_ORDER_EVENT = rawsql.Insert(
+    OrderEvent, ("order_id", "kind", "from_status", "to_status", "note", "by_id", "created_at")
+)
+_VOUCHER_EVENT = rawsql.Insert(
+    VoucherEvent, ("voucher_id", "kind", "from_status", "to_status", "note", "by_id", "created_at")
+)
+
+
 def order_event(
     order: Order, kind: str, *, by: User | None = None, to: str = "", note: str = ""
 ) -> None:
     """A row of the order's history: what happened, from which status to which."""
-    OrderEvent.objects.create(
-        order=order,
-        kind=kind,
-        from_status=order.status,
-        to_status=to or order.status,
-        by=by,
-        note=note,
-    )
+    by_id = by.pk if by is not None else None
+    now = timezone.now()
+    _ORDER_EVENT.run((order.pk, kind, order.status, to or order.status, note, by_id, now))
 
 
 def count_down_usable(order_ids: Iterable[int], now: datetime) -> None:
@@ -53,17 +60,37 @@ def count_down_usable(order_ids: Iterable[int], now: datetime) -> None:
     for order_id, n in closed.items():
         by_count[n].append(order_id)
     for n, ids in by_count.items():
-        Order.objects.filter(pk__in=ids).update(
-            vouchers_usable=F("vouchers_usable") - n,
-            status=Case(
-                When(
-                    Q(status=Order.Status.PAID, vouchers_usable=n),
-                    then=Value(Order.Status.COMPLETED),
-                ),
-                default=F("status"),
+        Order.objects.filter(pk__in=ids).update(**_counted_down(n, now))
+
+
+def _counted_down(n: int, now: datetime) -> dict[str, Any]:
+    """The rule: n fewer usable vouchers; a paid order left with none is completed."""
+    return {
+        "vouchers_usable": F("vouchers_usable") - n,
+        "status": Case(
+            When(
+                Q(status=Order.Status.PAID, vouchers_usable=n),
+                then=Value(Order.Status.COMPLETED),
             ),
-            updated_at=now,
-        )
+            default=F("status"),
+        ),
+        "updated_at": now,
+    }
+
+
+def _count_down_one_query(*, order: int, now: datetime) -> tuple[str, Sequence[Any]]:
+    query = cast(UpdateQuery, Order.objects.filter(pk=order).query.chain(UpdateQuery))
+    query.add_update_values(_counted_down(1, now))
+    return query.get_compiler(connection.alias).as_sql()
+
+
+_COUNT_DOWN_ONE = rawsql.Compiled(_count_down_one_query, order="int", now="time")
+
+
+def count_down_one(order_id: int, now: datetime) -> None:
+    """count_down_usable for one voucher of one order, prepared (the
+    redemption's path): the order row locks, as in count_down_usable."""
+    rawsql.execute(*_COUNT_DOWN_ONE.statement(order=order_id, now=now))
 
 
 def voucher_move(
@@ -73,9 +100,8 @@ def voucher_move(
     allows, written down with both states. The caller has the row locked and
     saves it (with "status" among its fields)."""
     check_transition(Voucher, voucher.status, to)
-    VoucherEvent.objects.create(
-        voucher=voucher, kind=kind, from_status=voucher.status, to_status=to, by=by, note=note
-    )
+    by_id = by.pk if by is not None else None
+    _VOUCHER_EVENT.run((voucher.pk, kind, voucher.status, to, note, by_id, timezone.now()))
     voucher.status = to
 
 

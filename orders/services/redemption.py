@@ -8,18 +8,28 @@ order they should hear them. Who may redeem at a store is merchants' rule
 (merchants.services.require_staff_at_store), asked first.
 """
 
+import functools
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import connection, transaction
+from django.db.models import Exists, F, Field, OuterRef, Q
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from merchants.models import Membership, Store
-from merchants.services import NOT_YOUR_MERCHANT, require_staff_at_store, staff_membership
-from o2o import rules
+from merchants.selectors import staff_at_store
+from merchants.services import (
+    NOT_YOUR_MERCHANT,
+    require_staff,
+    staff_membership,
+    store_not_found,
+)
+from o2o import rawsql, rules
 from o2o.errors import Conflict, NotFound, PermissionDenied
 from offers.models import Offer
 
@@ -27,7 +37,12 @@ from .. import signals, throttle
 from ..codes import normalize_code
 from ..models import Order, Redemption, Voucher
 from ..rules import expiry_passed
-from ._base import RedemptionRefused, count_down_usable, order_event, voucher_move
+from ._base import (
+    RedemptionRefused,
+    count_down_one,
+    order_event,
+    voucher_move,
+)
 
 
 def _not_usable_here(store_id: int) -> rules.Rule:
@@ -92,6 +107,78 @@ def redemption_rules(*, store_id: int, by_id: int, now: datetime) -> tuple[rules
     )
 
 
+def _store_facts_query(
+    *, store: int, user: int, window: int, staff_scope: str, store_scope: str
+) -> tuple[str, Sequence[Any]]:
+    facts = (
+        Store.objects.filter(pk=store)
+        .annotate(
+            **staff_at_store(user),
+            failures=throttle.failures_in(window, (staff_scope, store_scope)),
+        )
+        .order_by()
+        .values_list("name", "is_member", "works_here", "failures")
+    )
+    return facts.query.sql_with_params()
+
+
+# The store, whether the user may act there (merchants' rule) and the
+# wrong-code count (orders.throttle), in one prepared read.
+_STORE_FACTS = rawsql.Compiled(
+    _store_facts_query, store="int", user="int", window="int", staff_scope="str", store_scope="str"
+)
+
+VOUCHER_FIELDS = (
+    "id", "order_id", "offer_id", "user_id", "status", "uses_left", "uses_allowed",
+    "value", "currency", "expires_at",
+)  # fmt: skip
+_JOINED = ("order__status", "order__commission_rate", "offer__merchant_id", "offer__title")
+
+
+def _voucher_query(*, code: str, store: int, by: int, now: datetime) -> tuple[str, Sequence[Any]]:
+    checks = redemption_rules(store_id=store, by_id=by, now=now)
+    found = (
+        rules.with_rules(Voucher.objects.filter(code=code), checks)
+        .select_for_update(of=("self",))
+        .order_by()
+        .values_list(*VOUCHER_FIELDS, *_JOINED, *rules.flags(checks))
+    )
+    return found.query.sql_with_params()
+
+
+# The voucher, locked, with what the writes need and one flag per rule of
+# redemption_rules: compiled by the ORM from the rule table once, prepared.
+_VOUCHER = rawsql.Compiled(_voucher_query, code="str", store="int", by="int", now="time")
+
+
+@functools.cache
+def _voucher_fields() -> tuple[Field | None, ...]:
+    voucher = tuple(cast(Field, Voucher._meta.get_field(name)) for name in VOUCHER_FIELDS)
+    joined = (
+        Order._meta.get_field("status"),
+        Order._meta.get_field("commission_rate"),
+        Offer._meta.get_field("merchant"),
+        Offer._meta.get_field("title"),
+    )
+    return (*voucher, *cast(tuple[Field, ...], joined))
+
+
+def _use_query(*, voucher: int, now: datetime, last: int) -> tuple[str, Sequence[Any]]:
+    used = {"uses_left": F("uses_left") - 1, "updated_at": now}
+    if last:  # the last use: the status is moved by voucher_move, written here
+        used |= {"status": Voucher.Status.REDEEMED, "redeemed_at": now}
+    query = cast(UpdateQuery, Voucher.objects.filter(pk=voucher).query.chain(UpdateQuery))
+    query.add_update_values(used)
+    return query.get_compiler(connection.alias).as_sql()
+
+
+_USE = rawsql.Compiled(functools.partial(_use_query, last=0), voucher="int", now="time")
+_LAST_USE = rawsql.Compiled(functools.partial(_use_query, last=1), voucher="int", now="time")
+_REDEMPTION = rawsql.Insert(
+    Redemption, ("voucher_id", "store_id", "by_id", "created_at"), returning=True
+)
+
+
 def voucher_redeem(*, code: str, store_id: int, by: User) -> Redemption:
     """Consume one use of a voucher at a store, by a member of its merchant's staff.
 
@@ -103,49 +190,77 @@ def voucher_redeem(*, code: str, store_id: int, by: User) -> Redemption:
     use, the redemption, the order's history (and completion after its last
     usable voucher), and `voucher_used`, on which payments books the
     merchant's earning and notifications tells the consumer.
+
+    The hot path of every till, so its reads and writes are prepared
+    statements the ORM compiled once from the rules (o2o.rawsql.Compiled).
     """
-    require_staff_at_store(user_id=by.pk, store_id=store_id)
     window = throttle.Window.current(staff_id=by.pk, store_id=store_id)
-    window.refuse_if_closed(window.failures())
+    staff_scope, store_scope = window.scopes
+    store = rawsql.fetch_one(
+        *_STORE_FACTS.statement(
+            store=store_id,
+            user=by.pk,
+            window=window.number,
+            staff_scope=staff_scope,
+            store_scope=store_scope,
+        ),
+        (None, None, None, None),
+    )
+    if store is None:
+        raise store_not_found()
+    store_name, is_member, works_here, failures = store
+    require_staff(is_member=bool(is_member), works_at_store=bool(works_here))
+    window.refuse_if_closed(failures)
     normalized = normalize_code(code)
     if normalized is None:
         raise RedemptionRefused(
             "malformed_code",
             _("That is not a valid voucher code. Check it and try again."),
         )
-    return _redeem(code=normalized, store_id=store_id, by=by, now=timezone.now())
+    return _redeem(
+        code=normalized, store_id=store_id, store_name=store_name, by=by, now=timezone.now()
+    )
 
 
 @transaction.atomic
-def _redeem(*, code: str, store_id: int, by: User, now: datetime) -> Redemption:
+def _redeem(*, code: str, store_id: int, store_name: str, by: User, now: datetime) -> Redemption:
     checks = redemption_rules(store_id=store_id, by_id=by.pk, now=now)
-    voucher = (
-        rules.with_rules(Voucher.objects.filter(code=code), checks)
-        .select_related("order", "offer")
-        .select_for_update(of=("self",))
-        .first()
+    row = rawsql.fetch_one(
+        *_VOUCHER.statement(code=code, store=store_id, by=by.pk, now=now),
+        (*_voucher_fields(), *(None,) * len(checks)),
     )
-    if voucher is None:
+    if row is None:
         raise RedemptionRefused("unknown_code", _("No voucher has this code."), status=404)
-    rules.check(voucher, checks)
+    n = len(VOUCHER_FIELDS)
+    voucher = rawsql.instance(Voucher, dict(zip(VOUCHER_FIELDS, row[:n], strict=True)))
+    order_status, rate, merchant_id, title = row[n : n + len(_JOINED)]
+    voucher.order = rawsql.instance(
+        Order, {"id": voucher.order_id, "status": order_status, "commission_rate": rate}
+    )
+    voucher.offer = rawsql.instance(
+        Offer, {"id": voucher.offer_id, "merchant_id": merchant_id, "title": title}
+    )
+    broken = rules.broken_flag(row[n + len(_JOINED) :], checks)
+    if broken is not None:
+        raise broken.refusal(voucher)
     use_number = voucher.uses_allowed - voucher.uses_left + 1
     voucher.uses_left -= 1
-    fields = ["uses_left", "updated_at"]
+    voucher.updated_at = now
     if voucher.uses_left == 0:
         voucher_move(voucher, Voucher.Status.REDEEMED, kind="redeemed", by=by)
         voucher.redeemed_at = now
-        fields += ["status", "redeemed_at"]
-    voucher.save(update_fields=fields)
-    redemption = Redemption.objects.create(voucher=voucher, store_id=store_id, by=by)
-    order_event(
-        voucher.order,
-        "redeemed",
-        by=by,
-        note=f"voucher {voucher.pk} at store {store_id}",
-    )
+        rawsql.execute(*_LAST_USE.statement(voucher=voucher.pk, now=now))
+    else:
+        rawsql.execute(*_USE.statement(voucher=voucher.pk, now=now))
+    redemption = Redemption(voucher=voucher, store_id=store_id, by=by, created_at=now)
+    redemption.pk = _REDEMPTION.run((voucher.pk, store_id, by.pk, now))
+    redemption._state.adding = False
+    order_event(voucher.order, "redeemed", by=by, note=f"voucher {voucher.pk} at store {store_id}")
     if voucher.uses_left == 0:
-        count_down_usable([voucher.order_id], now)
-    signals.voucher_used.send(sender=Redemption, redemption=redemption, use_number=use_number)
+        count_down_one(voucher.order_id, now)
+    signals.voucher_used.send(
+        sender=Redemption, redemption=redemption, use_number=use_number, store_name=store_name
+    )
     return redemption
 
 
