@@ -7,6 +7,7 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self) -> None:
+        # In ready(), as Django asks: these import models, not loaded before.
         from offers import stock
 
         from . import selectors

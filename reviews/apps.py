@@ -7,6 +7,7 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("Reviews")
 
     def ready(self) -> None:
+        # In ready(), as Django asks: these import models, not loaded before.
         from offers import catalog_cache
 
         from . import receivers
