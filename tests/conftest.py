@@ -21,6 +21,16 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _language_reset():
+    """A request in Chinese activates it for the thread; the next test must
+    not inherit it (the API's schema and conformance tests ask in zh-hans)."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _money_adds_up(request):
     """After every database test, the money ledger must balance (invariant 4),
     and every order's count of usable vouchers must match its vouchers."""

@@ -187,9 +187,10 @@ def voucher_redeem(*, code: str, store_id: int, by: User) -> Redemption:
     cannot spend the store's wrong-code allowance); is the wrong-code window
     open; is the code well formed; does it name a voucher; may the voucher be
     used here and now (`redemption_rules`). Then, in one transaction: the
-    use, the redemption, the order's history (and completion after its last
-    usable voucher), and `voucher_used`, on which payments books the
-    merchant's earning and notifications tells the consumer.
+    use (its voucher's event when it is the last), the redemption, the
+    order's completion after its last usable voucher, and `voucher_used`,
+    on which payments books the merchant's earning and notifications tells
+    the consumer.
 
     The hot path of every till, so its reads and writes are prepared
     statements the ORM compiled once from the rules (o2o.rawsql.Compiled).
@@ -222,12 +223,16 @@ def voucher_redeem(*, code: str, store_id: int, by: User) -> Redemption:
     )
 
 
+@functools.cache
+def _rules_count() -> int:
+    return len(redemption_rules(store_id=1, by_id=1, now=timezone.now()))
+
+
 @transaction.atomic
 def _redeem(*, code: str, store_id: int, store_name: str, by: User, now: datetime) -> Redemption:
-    checks = redemption_rules(store_id=store_id, by_id=by.pk, now=now)
     row = rawsql.fetch_one(
         *_VOUCHER.statement(code=code, store=store_id, by=by.pk, now=now),
-        (*_voucher_fields(), *(None,) * len(checks)),
+        (*_voucher_fields(), *(None,) * _rules_count()),
     )
     if row is None:
         raise RedemptionRefused("unknown_code", _("No voucher has this code."), status=404)
@@ -240,9 +245,12 @@ def _redeem(*, code: str, store_id: int, store_name: str, by: User, now: datetim
     voucher.offer = rawsql.instance(
         Offer, {"id": voucher.offer_id, "merchant_id": merchant_id, "title": title}
     )
-    broken = rules.broken_flag(row[n + len(_JOINED) :], checks)
-    if broken is not None:
-        raise broken.refusal(voucher)
+    held = row[n + len(_JOINED) :]
+    if not all(held):  # the rule table is built again only to say which rule and why
+        checks = redemption_rules(store_id=store_id, by_id=by.pk, now=now)
+        broken = rules.broken_flag(held, checks)
+        if broken is not None:
+            raise broken.refusal(voucher)
     use_number = voucher.uses_allowed - voucher.uses_left + 1
     voucher.uses_left -= 1
     voucher.updated_at = now
@@ -255,7 +263,6 @@ def _redeem(*, code: str, store_id: int, store_name: str, by: User, now: datetim
     redemption = Redemption(voucher=voucher, store_id=store_id, by=by, created_at=now)
     redemption.pk = _REDEMPTION.run((voucher.pk, store_id, by.pk, now))
     redemption._state.adding = False
-    order_event(voucher.order, "redeemed", by=by, note=f"voucher {voucher.pk} at store {store_id}")
     if voucher.uses_left == 0:
         count_down_one(voucher.order_id, now)
     signals.voucher_used.send(
