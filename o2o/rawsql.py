@@ -14,6 +14,7 @@ with the other fields deferred.
 
 import functools
 import re
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -45,14 +46,20 @@ def cursor() -> Iterator[CursorWrapper]:
         return
     from django.db.backends.postgresql.base import ServerBindingCursor
 
-    # What connection.cursor() does, with this cursor class.
+    # What connection.cursor() does, with this cursor class; one cursor per
+    # connection, kept for its next statements (a redemption runs eight).
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
-    raw = ServerBindingCursor(connection.connection)  # type: ignore[call-arg]  # psycopg 3
+    held = connection.connection
+    raw = _SERVER_CURSORS.get(held)
+    if raw is None or raw.closed:
+        raw = _SERVER_CURSORS[held] = ServerBindingCursor(held)  # type: ignore[call-arg]
     wrapper = _LoggedCursor if connection.queries_logged else CursorWrapper
-    with wrapper(raw, connection) as wrapped:
-        yield wrapped
+    yield wrapper(raw, connection)
+
+
+_SERVER_CURSORS: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
 
 
 class _LoggedCursor(CursorDebugWrapper):
@@ -216,13 +223,28 @@ class Insert:
         self.rows = rows
         self.returning = returning
 
+    @functools.cached_property
+    def _preps(self) -> list[Callable[[Any], Any] | None]:
+        """How each field's values are prepared for the database: by the
+        field, unless the driver takes them as they are (PostgreSQL's
+        psycopg for these types, given aware datetimes: the field's own
+        preparation would return the value unchanged)."""
+        as_they_are = connection.vendor == "postgresql"
+        return [
+            None
+            if as_they_are and f.get_internal_type() in _PASSED_AS_THEY_ARE  # type: ignore[union-attr]
+            else functools.partial(f.get_db_prep_save, connection=connection)  # type: ignore[union-attr]
+            for f in self.fields
+        ]
+
     def params(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
         if len(rows) != self.rows:
             raise ValueError(f"{len(rows)} rows for an insert of {self.rows}")
+        preps = self._preps
         return [
-            field.get_db_prep_save(value, connection)  # type: ignore[union-attr]
+            value if prep is None else prep(value)
             for row in rows
-            for field, value in zip(self.fields, row, strict=True)
+            for prep, value in zip(preps, row, strict=True)
         ]
 
     def run(self, *rows: Sequence[Any]) -> int | None:
@@ -230,3 +252,13 @@ class Insert:
         with cursor() as c:
             c.execute(self.sql, self.params(rows))
             return c.fetchone()[0] if self.returning else None
+
+
+_PASSED_AS_THEY_ARE = frozenset(
+    {
+        "AutoField", "BigAutoField", "BigIntegerField", "BooleanField", "CharField",
+        "DateTimeField", "DecimalField", "ForeignKey", "IntegerField",
+        "PositiveIntegerField", "PositiveSmallIntegerField", "SmallIntegerField",
+        "TextField", "UUIDField",
+    }
+)  # fmt: skip
