@@ -2,13 +2,14 @@
 marketing funnel (views, orders, paid units, redemptions, reviews) and the
 headline numbers."""
 
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from merchants.models import Merchant
 from offers.models import Offer
 from orders.models import Order, Redemption, Voucher
+from orders.rules import used
 from reviews.models import Review
 
 
@@ -35,9 +36,7 @@ def offer_funnel(merchant: Merchant) -> QuerySet[Offer]:
                 ),
                 0,
             ),
-            n_redeemed=_count(
-                Voucher.objects.filter(offer=OuterRef("pk")).exclude(uses_left=F("uses_allowed"))
-            ),
+            n_redeemed=_count(Voucher.objects.filter(used(), offer=OuterRef("pk"))),
             n_reviews=_count(
                 Review.objects.filter(offer=OuterRef("pk"), status=Review.Status.VISIBLE)
             ),

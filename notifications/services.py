@@ -15,6 +15,7 @@ from accounts.models import User
 from merchants.models import Membership, Store
 from o2o import rawsql
 from orders.models import Order, Redemption, Voucher
+from orders.rules import usable
 from reviews.models import Review
 
 from .models import Notification
@@ -125,9 +126,9 @@ def notify_expiring_vouchers(
     """Remind consumers of unused vouchers that expire within three days (once each)."""
 
     now = now or timezone.now()
-    vouchers = Voucher.objects.filter(
-        status=Voucher.Status.ISSUED, expires_at__gt=now, expires_at__lte=now + within
-    ).select_related("offer", "user")
+    vouchers = Voucher.objects.filter(usable(now), expires_at__lte=now + within).select_related(
+        "offer", "user"
+    )
     sent = 0
     for voucher in vouchers.iterator(chunk_size=500):
         notify(

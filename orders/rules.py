@@ -24,3 +24,18 @@ def to_expire(now: datetime) -> Q:
 def never_used() -> Q:
     """No use of the voucher has been consumed (undone uses given back)."""
     return Q(uses_left=F("uses_allowed"))
+
+
+def used() -> Q:
+    """At least one use of the voucher was consumed (and not undone)."""
+    return ~never_used()
+
+
+def usable(now: datetime) -> Q:
+    """The voucher can be used at `now`: issued, its time not up."""
+    return Q(status=Voucher.Status.ISSUED) & ~expiry_passed(now)
+
+
+def unused_and_issued() -> Q:
+    """What a refund can still take back: an issued voucher never used."""
+    return Q(status=Voucher.Status.ISSUED) & never_used()

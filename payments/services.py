@@ -30,6 +30,7 @@ from o2o.models import check_transition
 from o2o.money import from_minor, to_minor
 from o2o.parsers import MAX_JSON_DEPTH, TOO_DEEP, nested_deeper_than
 from orders.models import Order, Voucher
+from orders.rules import unused_and_issued
 from orders.services import RefundReason, order_mark_paid, voucher_refund
 
 from . import ledger, signals
@@ -521,9 +522,9 @@ def _record_outside_refund(payment: Payment, reference: str, minor: int) -> None
     """A refund made in Stripe's dashboard: the unused vouchers it covers stop
     being usable (oldest first); any remainder is recorded against the payment."""
     remaining = from_minor(minor, payment.currency)
-    unused = Voucher.objects.filter(
-        order_id=payment.order_id, status=Voucher.Status.ISSUED, uses_left=F("uses_allowed")
-    ).order_by("number")
+    unused = Voucher.objects.filter(unused_and_issued(), order_id=payment.order_id).order_by(
+        "number"
+    )
     for voucher in unused:
         if voucher.value > remaining:
             break

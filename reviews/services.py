@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -13,6 +13,7 @@ from o2o.errors import Conflict, DomainError, NotFound, PermissionDenied
 from o2o.http import parse_id, parse_int
 from offers.models import Offer
 from orders.models import Voucher
+from orders.rules import used
 
 from . import signals
 from .models import Review, ReviewReply
@@ -43,6 +44,7 @@ def review_create(*, user: User, voucher_id: object, rating: object, text: str) 
         Voucher.objects.select_for_update(of=("self",))
         .select_related("offer")
         .filter(pk=voucher_pk, user_id=user.pk)
+        .annotate(was_used=ExpressionWrapper(used(), output_field=BooleanField()))
         .first()
         if voucher_pk is not None
         else None
@@ -59,7 +61,7 @@ def review_create(*, user: User, voucher_id: object, rating: object, text: str) 
         raise DomainError(
             "text_too_long", _("Please keep it under %(n)s characters.") % {"n": MAX_TEXT}
         )
-    if voucher.uses_left == voucher.uses_allowed:
+    if not voucher.was_used:  # type: ignore[attr-defined]
         raise Conflict("not_redeemed", _("You can review a deal once you have used it."))
     if Review.objects.filter(voucher=voucher).exists():
         raise Conflict("already_reviewed", _("You have already reviewed this voucher."))

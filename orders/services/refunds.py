@@ -3,14 +3,17 @@ the gateway) is payments', which reacts to `voucher_refunded` in the same
 transaction, and may refuse it (more than is left to refund)."""
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from o2o import rules
 from o2o.errors import Conflict, NotFound, PermissionDenied
 
 from .. import signals
 from ..models import Order, Voucher
+from ..rules import never_used
 from ._base import count_down_usable, order_event, voucher_move
 
 
@@ -21,6 +24,28 @@ class RefundReason:
     EXTERNAL = "external"  # refunded at the provider, outside the platform
 
 
+def refund_rules() -> tuple[rules.Rule, ...]:
+    """What must hold of a voucher for it to be refunded, in the order its
+    owner should hear why not: not refunded already, never used, not expired."""
+    return (
+        rules.Rule(
+            "already_refunded",
+            ~Q(status=Voucher.Status.REFUNDED),
+            lambda v: Conflict("already_refunded", _("This voucher was already refunded.")),
+        ),
+        rules.Rule(
+            "already_redeemed",
+            ~Q(status=Voucher.Status.REDEEMED) & never_used(),
+            lambda v: Conflict("already_redeemed", _("A used voucher cannot be refunded.")),
+        ),
+        rules.Rule(
+            "voucher_expired",
+            ~Q(status=Voucher.Status.EXPIRED),
+            lambda v: Conflict("voucher_expired", _("This voucher has expired.")),
+        ),
+    )
+
+
 @transaction.atomic
 def voucher_refund(
     *, voucher_id: int, by: User | None, reason: str, reference: str = ""
@@ -28,10 +53,11 @@ def voucher_refund(
     """Refund an unused voucher: the consumer's request (if the offer allows
     it), or an admin's decision. The money moves through the gateway after
     commit; the voucher is unusable from this moment on."""
+    checks = refund_rules()
     voucher = (
-        Voucher.objects.select_for_update(of=("self",))
+        rules.with_rules(Voucher.objects.filter(pk=voucher_id), checks)
+        .select_for_update(of=("self",))
         .select_related("offer")
-        .filter(pk=voucher_id)
         .first()
     )
     if voucher is None:
@@ -43,12 +69,7 @@ def voucher_refund(
             raise Conflict("not_refundable", _("This deal cannot be refunded."))
     elif reason == RefundReason.ADMIN and (by is None or not by.is_staff):
         raise PermissionDenied("admins_only", _("Only admins can do this."))
-    if voucher.status == Voucher.Status.REFUNDED:
-        raise Conflict("already_refunded", _("This voucher was already refunded."))
-    if voucher.status == Voucher.Status.REDEEMED or voucher.uses_left < voucher.uses_allowed:
-        raise Conflict("already_redeemed", _("A used voucher cannot be refunded."))
-    if voucher.status == Voucher.Status.EXPIRED:
-        raise Conflict("voucher_expired", _("This voucher has expired."))
+    rules.check(voucher, checks)
     now = timezone.now()
     voucher_move(voucher, Voucher.Status.REFUNDED, kind="refunded", by=by, note=reason)
     voucher.refunded_at = now
