@@ -62,6 +62,22 @@ def cursor() -> Iterator[CursorWrapper]:
 _SERVER_CURSORS: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
 
 
+@contextmanager
+def pipeline() -> Iterator[None]:
+    """Statements whose answers nobody reads, sent together: on PostgreSQL
+    in psycopg's pipeline mode, one round trip for all of them (an error
+    surfaces when the block ends, and fails the transaction as it would
+    have); elsewhere one by one. Writes only: `execute`'s row count is not
+    known inside."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    # Errors raised when the pipeline syncs become Django's, as a cursor's would.
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield
+
+
 class _LoggedCursor(CursorDebugWrapper):
     def execute(self, sql: Any, params: Any = None) -> Any:
         # Logged as written: the parameters are bound by the server, so the

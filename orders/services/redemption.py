@@ -252,22 +252,23 @@ def _redeem(*, code: str, store_id: int, store_name: str, by: User, now: datetim
         if broken is not None:
             raise broken.refusal(voucher)
     use_number = voucher.uses_allowed - voucher.uses_left + 1
-    voucher.uses_left -= 1
-    voucher.updated_at = now
-    if voucher.uses_left == 0:
-        voucher_move(voucher, Voucher.Status.REDEEMED, kind="redeemed", by=by)
-        voucher.redeemed_at = now
-        rawsql.execute(*_LAST_USE.statement(voucher=voucher.pk, now=now))
-    else:
-        rawsql.execute(*_USE.statement(voucher=voucher.pk, now=now))
     redemption = Redemption(voucher=voucher, store_id=store_id, by=by, created_at=now)
     redemption.pk = _REDEMPTION.run((voucher.pk, store_id, by.pk, now))
     redemption._state.adding = False
-    if voucher.uses_left == 0:
-        count_down_one(voucher.order_id, now)
-    signals.voucher_used.send(
-        sender=Redemption, redemption=redemption, use_number=use_number, store_name=store_name
-    )
+    # The rest needs no answer from the database: sent at once, one round trip.
+    with rawsql.pipeline():
+        voucher.uses_left -= 1
+        voucher.updated_at = now
+        if voucher.uses_left == 0:
+            voucher_move(voucher, Voucher.Status.REDEEMED, kind="redeemed", by=by)
+            voucher.redeemed_at = now
+            rawsql.execute(*_LAST_USE.statement(voucher=voucher.pk, now=now))
+            count_down_one(voucher.order_id, now)
+        else:
+            rawsql.execute(*_USE.statement(voucher=voucher.pk, now=now))
+        signals.voucher_used.send(
+            sender=Redemption, redemption=redemption, use_number=use_number, store_name=store_name
+        )
     return redemption
 
 
