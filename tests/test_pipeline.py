@@ -12,12 +12,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
 INSERT = rawsql.Insert(RedeemFailures, ("scope", "window", "count"))
 
 
+@transaction.atomic
+def _two_writes_then_a_duplicate():
+    INSERT.run(("staff:1", 1, 1))
+    with rawsql.pipeline():
+        INSERT.run(("staff:2", 1, 1))
+        INSERT.run(("staff:1", 1, 1))  # the (scope, window) constraint
+
+
 def test_a_failing_write_in_a_pipeline_is_djangos_integrity_error_and_rolls_back():
-    with pytest.raises(IntegrityError), transaction.atomic():
-        INSERT.run(("staff:1", 1, 1))
-        with rawsql.pipeline():
-            INSERT.run(("staff:2", 1, 1))
-            INSERT.run(("staff:1", 1, 1))  # the (scope, window) constraint
+    with pytest.raises(IntegrityError):
+        _two_writes_then_a_duplicate()
     assert not RedeemFailures.objects.exists()
 
 
