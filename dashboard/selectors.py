@@ -9,7 +9,7 @@ from django.utils import timezone
 from merchants.models import Merchant
 from offers.models import Offer
 from orders.models import Order, Redemption, Voucher
-from orders.rules import used
+from orders.rules import PAID_STATUSES, used
 from reviews.models import Review
 
 
@@ -21,7 +21,7 @@ def _count(qs: QuerySet, field: str = "pk") -> Coalesce:  # type: ignore[type-ar
 def offer_funnel(merchant: Merchant) -> QuerySet[Offer]:
     """Each offer of the merchant with its marketing funnel:
     views → orders → paid units → redeemed vouchers → reviews."""
-    paid = [Order.Status.PAID, Order.Status.COMPLETED]
+    paid = PAID_STATUSES
     return (
         Offer.objects.filter(merchant=merchant)
         .select_related("category")
@@ -48,7 +48,7 @@ def offer_funnel(merchant: Merchant) -> QuerySet[Offer]:
 def merchant_summary(merchant: Merchant) -> dict[str, int]:
     """Headline numbers for the dashboard, each one aggregate query."""
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    paid = [Order.Status.PAID, Order.Status.COMPLETED]
+    paid = PAID_STATUSES
     repeat = (
         Order.objects.filter(offer__merchant=merchant, status__in=paid)
         .values("user")

@@ -8,7 +8,12 @@ from datetime import datetime
 
 from django.db.models import F, Q
 
-from .models import Voucher
+from .models import Order, Voucher
+
+# An order that was paid: its vouchers were issued (some may be used up).
+PAID_STATUSES = (Order.Status.PAID, Order.Status.COMPLETED)
+# An order that holds units of its offer: reserved while unpaid, then sold.
+ACTIVE_ORDER_STATUSES = (Order.Status.PENDING_PAYMENT, *PAID_STATUSES)
 
 
 def expiry_passed(now: datetime) -> Q:

@@ -7,14 +7,13 @@ from merchants.models import Membership, Merchant
 from merchants.selectors import stores_member_works_at
 
 from .models import Order, Redemption, Voucher
+from .rules import ACTIVE_ORDER_STATUSES
 
 
 def units_held(offer_id: int, unpaid_only: bool) -> int:
     """Units of the offer sold, or reserved by unpaid orders (with
     `unpaid_only`, those reserved only). Registered with offers.stock."""
-    statuses = [Order.Status.PENDING_PAYMENT]
-    if not unpaid_only:
-        statuses += [Order.Status.PAID, Order.Status.COMPLETED]
+    statuses = [Order.Status.PENDING_PAYMENT] if unpaid_only else ACTIVE_ORDER_STATUSES
     held = Order.objects.filter(offer_id=offer_id, status__in=statuses)
     return held.aggregate(n=Sum("quantity"))["n"] or 0
 

@@ -30,7 +30,7 @@ from o2o.models import check_transition
 from o2o.money import from_minor, to_minor
 from o2o.parsers import MAX_JSON_DEPTH, TOO_DEEP, nested_deeper_than
 from orders.models import Order, Voucher
-from orders.rules import unused_and_issued
+from orders.rules import PAID_STATUSES, unused_and_issued
 from orders.services import RefundReason, order_mark_paid, voucher_refund
 
 from . import ledger, signals
@@ -157,7 +157,7 @@ def payment_succeeded(*, payment_id: int) -> Payment:
                 fields=("succeeded_at",),
             )
         ledger.book_capture(payment)
-        if order.status in (Order.Status.PAID, Order.Status.COMPLETED):
+        if order.status in PAID_STATUSES:
             _refund_whole(payment, reason="duplicate_payment")
         elif order.status == Order.Status.CANCELLED:
             _refund_whole(payment, reason="order_cancelled")

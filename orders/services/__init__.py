@@ -15,7 +15,8 @@ What happens is announced on orders.signals for the apps above (payments
 books the money, notifications tells people); this app imports none of them.
 """
 
-from ._base import ACTIVE_ORDER_STATUSES, RedemptionRefused
+from ..rules import ACTIVE_ORDER_STATUSES
+from ._base import RedemptionRefused
 from .checkout import (
     SOLD_OUT,
     cancel_unpaid_orders,

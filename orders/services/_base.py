@@ -18,12 +18,6 @@ from o2o.models import check_transition
 
 from ..models import Order, OrderEvent, Voucher, VoucherEvent
 
-ACTIVE_ORDER_STATUSES = (
-    Order.Status.PENDING_PAYMENT,
-    Order.Status.PAID,
-    Order.Status.COMPLETED,
-)
-
 
 class RedemptionRefused(DomainError):
     """A voucher could not be redeemed; `code` says why."""

@@ -24,7 +24,8 @@ from offers.selectors import offer_for_order
 from .. import signals
 from ..codes import generate_code
 from ..models import Order, Voucher
-from ._base import ACTIVE_ORDER_STATUSES, order_event
+from ..rules import ACTIVE_ORDER_STATUSES, PAID_STATUSES
+from ._base import order_event
 
 SOLD_OUT = stock.SOLD_OUT
 
@@ -142,7 +143,7 @@ def order_mark_paid(*, order_id: int, amount: Decimal, currency: str) -> Order:
     so the caller can refund the capture.
     """
     order = Order.objects.select_for_update().select_related("offer__merchant").get(pk=order_id)
-    if order.status in (Order.Status.PAID, Order.Status.COMPLETED):
+    if order.status in PAID_STATUSES:
         return order
     if order.status == Order.Status.CANCELLED:
         raise Conflict("order_cancelled", _("This order was cancelled before it was paid."))
