@@ -18,7 +18,7 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.db import connection, connections, models
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
@@ -268,6 +268,31 @@ class Insert:
         with cursor() as c:
             c.execute(self.sql, self.params(rows))
             return c.fetchone()[0] if self.returning else None
+
+    def send(self, *rows: Sequence[Any]) -> Callable[[], int]:
+        """Insert the rows (RETURNING the new id), and give the way to read
+        that id once the database has answered: inside a `pipeline()`, the
+        insert goes with the statements after it, and its id is read when
+        the pipeline ends. The statement has a cursor of its own, whose
+        answer the next statements cannot replace."""
+        if not self.returning:
+            raise ValueError("send() reads the new id: make the Insert with returning=True")
+        if connection.vendor != "postgresql":  # no pipeline: the id is there at once
+            inserted = cast(int, self.run(*rows))
+            return lambda: inserted
+        with cursor() as shared:
+            own = type(shared.cursor)(shared.cursor.connection)
+        wrapper = _LoggedCursor if connection.queries_logged else CursorWrapper
+        wrapped = wrapper(own, connection)
+        wrapped.execute(self.sql, self.params(rows))
+
+        def read_id() -> int:
+            try:
+                return cast(int, wrapped.fetchone()[0])
+            finally:
+                wrapped.close()
+
+        return read_id
 
 
 _PASSED_AS_THEY_ARE = frozenset(

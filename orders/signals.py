@@ -16,7 +16,8 @@ order_paid = Signal()
 
 # One use of a voucher was consumed at a store. Sent with `redemption` (its
 # `voucher` as the use left it, with `order` and `offer` loaded), `use_number`
-# (1 for the first use) and `store_name`.
+# (1 for the first use) and `store_name`. The redemption's writes are sent
+# together, so its id is not known yet: name it by `redemption.key`.
 voucher_used = Signal()
 
 # A staff member asks to undo a redemption; a receiver refuses by raising a

@@ -126,6 +126,12 @@ def redemption_legs(
 _EARNING = rawsql.Insert(LedgerEntry, LEG_FIELDS, rows=3)
 
 
+def redemption_source(redemption: Redemption) -> str:
+    """The source of a redemption's earning: its key, which it has before the
+    database gives it an id (so the legs go with its row, one round trip)."""
+    return f"redemption:{redemption.key}"
+
+
 def book_redemption(redemption: Redemption, *, use_number: int) -> bool:
     """The earning of a voucher's use: _earning_legs, like every earning,
     appended by one prepared insert (on every till's hot path). The
@@ -136,7 +142,7 @@ def book_redemption(redemption: Redemption, *, use_number: int) -> bool:
     )
     if sum(amount for _account, amount in legs) != 0:
         raise ValueError(f"unbalanced earning of redemption {redemption.pk}: {legs}")
-    transfer, source, now = uuid.uuid4(), f"redemption:{redemption.pk}", timezone.now()
+    transfer, source, now = uuid.uuid4(), redemption_source(redemption), timezone.now()
     _EARNING.run(
         *(
             (transfer, "earning", account, amount, voucher.currency,
@@ -150,9 +156,10 @@ def book_redemption(redemption: Redemption, *, use_number: int) -> bool:
 def book_undo(redemption: Redemption) -> bool:
     """Reverse a redemption's earning, leg by leg."""
     legs = list(
-        LedgerEntry.objects.filter(source=f"redemption:{redemption.pk}").values_list(
-            "account", "amount"
-        )
+        # Redemptions booked before they had keys were booked by their id.
+        LedgerEntry.objects.filter(
+            source__in=[redemption_source(redemption), f"redemption:{redemption.pk}"]
+        ).values_list("account", "amount")
     )
     if not legs:
         return False

@@ -207,7 +207,8 @@ class LedgerEntry(models.Model):
         related_name="entries",
         db_index=False,  # see the partial index below
     )
-    # What caused it, so a cause is booked once (e.g. "redemption:42").
+    # What caused it, so a cause is booked once (e.g. "capture:42",
+    # "redemption:<its key>").
     # (The unique constraint below indexes it.)
     source = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)

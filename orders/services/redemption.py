@@ -9,6 +9,7 @@ order they should hear them. Who may redeem at a store is merchants' rule
 """
 
 import functools
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -175,7 +176,7 @@ def _use_query(*, voucher: int, now: datetime, last: int) -> tuple[str, Sequence
 _USE = rawsql.Compiled(functools.partial(_use_query, last=0), voucher="int", now="time")
 _LAST_USE = rawsql.Compiled(functools.partial(_use_query, last=1), voucher="int", now="time")
 _REDEMPTION = rawsql.Insert(
-    Redemption, ("voucher_id", "store_id", "by_id", "created_at"), returning=True
+    Redemption, ("voucher_id", "store_id", "by_id", "created_at", "key"), returning=True
 )
 
 
@@ -252,11 +253,13 @@ def _redeem(*, code: str, store_id: int, store_name: str, by: User, now: datetim
         if broken is not None:
             raise broken.refusal(voucher)
     use_number = voucher.uses_allowed - voucher.uses_left + 1
-    redemption = Redemption(voucher=voucher, store_id=store_id, by=by, created_at=now)
-    redemption.pk = _REDEMPTION.run((voucher.pk, store_id, by.pk, now))
-    redemption._state.adding = False
-    # The rest needs no answer from the database: sent at once, one round trip.
+    redemption = Redemption(
+        voucher=voucher, store_id=store_id, by=by, created_at=now, key=uuid.uuid4()
+    )
+    # Every write in one round trip: its new id is read when the pipeline
+    # ends, so what the redemption causes names it by its key.
     with rawsql.pipeline():
+        new_id = _REDEMPTION.send((voucher.pk, store_id, by.pk, now, redemption.key))
         voucher.uses_left -= 1
         voucher.updated_at = now
         if voucher.uses_left == 0:
@@ -269,6 +272,8 @@ def _redeem(*, code: str, store_id: int, store_name: str, by: User, now: datetim
         signals.voucher_used.send(
             sender=Redemption, redemption=redemption, use_number=use_number, store_name=store_name
         )
+    redemption.pk = new_id()
+    redemption._state.adding = False
     return redemption
 
 

@@ -59,7 +59,7 @@ def test_a_consumer_hears_of_a_redemption_at_once_in_the_site_language(
     with translation.override("zh-hans"):  # the cashier's language is not the consumer's
         redemption = voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
     notice = Notification.objects.get(user=consumer, kind="voucher_redeemed")
-    assert notice.key == f"voucher_redeemed:{redemption.pk}"
+    assert notice.key == f"voucher_redeemed:{redemption.key}"
     assert notice.title == f"Voucher used at {store.name}"
     assert offer.title in notice.body
     assert notice.url == "/me/vouchers/"

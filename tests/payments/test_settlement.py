@@ -201,7 +201,7 @@ def test_a_redemption_undone_after_its_statement_closed_is_taken_back_on_the_nex
     voucher = make_voucher(consumer, offer)
     redemption = voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
     _start, last_day = last_closed_period(TODAY)
-    LedgerEntry.objects.filter(source=f"redemption:{redemption.pk}").update(
+    LedgerEntry.objects.filter(source=ledger.redemption_source(redemption)).update(
         created_at=timezone.make_aware(datetime.combine(last_day, time(23, 59)))
     )
     (closed,) = close_last_period()
