@@ -55,6 +55,23 @@ def count_down_usable(order_ids: Iterable[int], now: datetime) -> None:
         by_count[n].append(order_id)
     for n, ids in by_count.items():
         Order.objects.filter(pk__in=ids).update(**_counted_down(n, now))
+    # An order among these that is completed now was completed just now: a
+    # completed order has no usable voucher left to count down.
+    completed = Order.objects.filter(pk__in=closed, status=Order.Status.COMPLETED)
+    _orders_completed(list(completed.values_list("pk", flat=True)), now)
+
+
+COMPLETION_EVENT = ("order_id", "kind", "from_status", "to_status", "note", "created_at")
+
+
+def _orders_completed(order_ids: list[int], now: datetime) -> None:
+    """The orders' history: paid → completed (their last usable voucher)."""
+    check_transition(Order, Order.Status.PAID, Order.Status.COMPLETED)
+    bulk.insert_rows(
+        OrderEvent,
+        COMPLETION_EVENT,
+        ((pk, "completed", Order.Status.PAID, Order.Status.COMPLETED, "", now) for pk in order_ids),
+    )
 
 
 def _counted_down(n: int, now: datetime) -> dict[str, Any]:
@@ -82,8 +99,10 @@ _COUNT_DOWN_ONE = rawsql.Compiled(_count_down_one_query, order="int", now="time"
 
 
 def count_down_one(order_id: int, now: datetime) -> None:
-    """count_down_usable for one voucher of one order, prepared (the
-    redemption's path): the order row locks, as in count_down_usable."""
+    """count_down_usable for one voucher of one order, prepared: the
+    redemption's path, whose writes are sent without waiting for answers. It
+    writes no completion event yet: which use completes the order is known
+    only from the row the UPDATE locks (count_down_usable reads it back)."""
     rawsql.execute(*_COUNT_DOWN_ONE.statement(order=order_id, now=now))
 
 

@@ -32,6 +32,7 @@ from merchants.services import (
 )
 from o2o import rawsql, rules
 from o2o.errors import Conflict, NotFound, PermissionDenied
+from o2o.models import check_transition
 from offers.models import Offer
 
 from .. import signals, throttle
@@ -322,10 +323,19 @@ def redemption_undo(*, redemption_id: int, by: User) -> Redemption:
     voucher.save(update_fields=fields)
     order = Order.objects.select_for_update().get(pk=voucher.order_id)
     voucher.order = order
-    order_event(order, "redemption_undone", by=by, note=f"voucher {voucher.pk}")
+    reopened = usable_again and order.status == Order.Status.COMPLETED
+    if reopened:
+        check_transition(Order, order.status, Order.Status.PAID)
+    order_event(
+        order,
+        "redemption_undone",
+        by=by,
+        to=Order.Status.PAID if reopened else "",
+        note=f"voucher {voucher.pk}",
+    )
     if usable_again:
         order.vouchers_usable += 1
-        if order.status == Order.Status.COMPLETED:
+        if reopened:
             order.status = Order.Status.PAID
         order.save(update_fields=["vouchers_usable", "status", "updated_at"])
     signals.redemption_undone.send(sender=Redemption, redemption=redemption)

@@ -634,3 +634,41 @@ def test_a_store_or_cashier_with_redemptions_cannot_be_deleted(consumer, offer, 
         with pytest.raises(ProtectedError):
             row.delete()
     assert Redemption.objects.get(voucher=voucher).store_id == store.pk
+
+
+def _status_changes(order):
+    return [
+        (e.from_status, e.to_status)
+        for e in OrderEvent.objects.filter(order=order).order_by("pk")
+        if e.from_status != e.to_status
+    ]
+
+
+@pytest.mark.parametrize("last", ["refunded", "expired"])
+def test_an_order_completed_by_its_last_voucher_says_so_in_its_history(
+    consumer, offer, store, cashier, last
+):
+    order = make_paid_order(consumer, offer, 2)
+    first, second = order.vouchers.order_by("number")
+    services.voucher_redeem(code=first.code, store_id=store.pk, by=cashier)
+    assert ("paid", "completed") not in _status_changes(order)  # one voucher is left
+    if last == "refunded":
+        services.voucher_refund(voucher_id=second.pk, by=consumer, reason="customer")
+    else:
+        Voucher.objects.filter(pk=second.pk).update(expires_at=timezone.now() - timedelta(hours=1))
+        services.expire_vouchers()
+    order.refresh_from_db()
+    assert order.status == Order.Status.COMPLETED
+    assert _status_changes(order)[-1] == ("paid", "completed")
+    assert _status_changes(order).count(("paid", "completed")) == 1
+
+
+def test_undoing_the_last_use_reopens_the_order_and_says_so(consumer, offer, store, cashier):
+    voucher = make_voucher(consumer, offer)
+    redemption = services.voucher_redeem(code=voucher.code, store_id=store.pk, by=cashier)
+    services.redemption_undo(redemption_id=redemption.pk, by=cashier)
+    assert _status_changes(voucher.order)[-1] == ("completed", "paid")
+    assert list(voucher.events.values_list("from_status", "to_status")) == [
+        ("issued", "redeemed"),
+        ("redeemed", "issued"),
+    ]
