@@ -277,22 +277,8 @@ class Insert:
         answer the next statements cannot replace."""
         if not self.returning:
             raise ValueError("send() reads the new id: make the Insert with returning=True")
-        if connection.vendor != "postgresql":  # no pipeline: the id is there at once
-            inserted = cast(int, self.run(*rows))
-            return lambda: inserted
-        with cursor() as shared:
-            own = type(shared.cursor)(shared.cursor.connection)
-        wrapper = _LoggedCursor if connection.queries_logged else CursorWrapper
-        wrapped = wrapper(own, connection)
-        wrapped.execute(self.sql, self.params(rows))
-
-        def read_id() -> int:
-            try:
-                return cast(int, wrapped.fetchone()[0])
-            finally:
-                wrapped.close()
-
-        return read_id
+        read = send(self.sql, self.params(rows))
+        return lambda: cast(int, read()[0])
 
 
 _PASSED_AS_THEY_ARE = frozenset(
@@ -303,3 +289,28 @@ _PASSED_AS_THEY_ARE = frozenset(
         "TextField", "UUIDField",
     }
 )  # fmt: skip
+
+
+def send(sql: str, params: Sequence[Any]) -> Callable[[], Sequence[Any]]:
+    """Run a statement that RETURNS one row, and give the way to read that
+    row once the database has answered: inside a `pipeline()` it goes with
+    the statements after it and is read when the pipeline ends. It has a
+    cursor of its own, whose answer the next statements cannot replace."""
+    if connection.vendor != "postgresql":  # no pipeline: the row is there at once
+        with cursor() as c:
+            c.execute(sql, params)
+            row = c.fetchone()
+        return lambda: row
+    with cursor() as shared:
+        own = type(shared.cursor)(shared.cursor.connection)
+    wrapper = _LoggedCursor if connection.queries_logged else CursorWrapper
+    wrapped = wrapper(own, connection)
+    wrapped.execute(sql, params)
+
+    def read() -> Sequence[Any]:
+        try:
+            return cast(Sequence[Any], wrapped.fetchone())
+        finally:
+            wrapped.close()
+
+    return read

@@ -2,7 +2,7 @@
 counting down an order's usable vouchers."""
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -98,12 +98,26 @@ def _count_down_one_query(*, order: int, now: datetime) -> tuple[str, Sequence[A
 _COUNT_DOWN_ONE = rawsql.Compiled(_count_down_one_query, order="int", now="time")
 
 
-def count_down_one(order_id: int, now: datetime) -> None:
+def count_down_one(order_id: int, now: datetime) -> Callable[[], None]:
     """count_down_usable for one voucher of one order, prepared: the
-    redemption's path, whose writes are sent without waiting for answers. It
-    writes no completion event yet: which use completes the order is known
-    only from the row the UPDATE locks (count_down_usable reads it back)."""
-    rawsql.execute(*_COUNT_DOWN_ONE.statement(order=order_id, now=now))
+    redemption's path, whose writes are sent without waiting for answers
+    (o2o.rawsql.pipeline). The UPDATE returns the status it left; call what
+    this returns once the answers are in, and it writes the order's
+    completion (paid -> completed) if this use completed it."""
+    sql, params = _COUNT_DOWN_ONE.statement(order=order_id, now=now)
+    status_left = rawsql.send(f"{sql} RETURNING {_STATUS_COLUMN}", params)
+
+    def write_completion() -> None:
+        if status_left()[0] == Order.Status.COMPLETED:
+            check_transition(Order, Order.Status.PAID, Order.Status.COMPLETED)
+            _ORDER_EVENT.run(
+                (order_id, "completed", Order.Status.PAID, Order.Status.COMPLETED, "", None, now)
+            )
+
+    return write_completion
+
+
+_STATUS_COLUMN = connection.ops.quote_name(str(Order._meta.get_field("status").column))
 
 
 def voucher_move(

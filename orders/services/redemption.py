@@ -261,13 +261,14 @@ def _redeem(*, code: str, store_id: int, store_name: str, by: User, now: datetim
     # ends, so what the redemption causes names it by its key.
     with rawsql.pipeline():
         new_id = _REDEMPTION.send((voucher.pk, store_id, by.pk, now, redemption.key))
+        completion = None
         voucher.uses_left -= 1
         voucher.updated_at = now
         if voucher.uses_left == 0:
             voucher_move(voucher, Voucher.Status.REDEEMED, kind="redeemed", by=by)
             voucher.redeemed_at = now
             rawsql.execute(*_LAST_USE.statement(voucher=voucher.pk, now=now))
-            count_down_one(voucher.order_id, now)
+            completion = count_down_one(voucher.order_id, now)
         else:
             rawsql.execute(*_USE.statement(voucher=voucher.pk, now=now))
         signals.voucher_used.send(
@@ -275,6 +276,8 @@ def _redeem(*, code: str, store_id: int, store_name: str, by: User, now: datetim
         )
     redemption.pk = new_id()
     redemption._state.adding = False
+    if completion is not None:  # the order's history, if this use completed it
+        completion()
     return redemption
 
 

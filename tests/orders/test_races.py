@@ -5,7 +5,7 @@ from django.db.models import Sum
 
 from o2o.errors import DomainError
 from orders import services
-from orders.models import Order, Redemption, Voucher
+from orders.models import Order, OrderEvent, Redemption, Voucher
 from payments.models import Payment
 from payments.services import payment_start, payment_succeeded
 
@@ -200,6 +200,13 @@ def test_the_last_two_vouchers_of_an_order_used_at_once_complete_the_order():
         assert results == ["ok", "ok"]
 
     assert set(Order.objects.values_list("status", flat=True)) == {"completed"}
+    _each_order_says_once_it_was_completed(orders)
+
+
+def _each_order_says_once_it_was_completed(orders):
+    for order in orders:
+        changes = OrderEvent.objects.filter(order=order, from_status="paid", to_status="completed")
+        assert changes.count() == 1, order.pk
 
 
 def test_a_refund_and_the_last_use_of_an_order_at_once_complete_the_order():
@@ -225,3 +232,4 @@ def test_a_refund_and_the_last_use_of_an_order_at_once_complete_the_order():
         assert results == ["ok", "ok"]
 
     assert set(Order.objects.values_list("status", flat=True)) == {"completed"}
+    _each_order_says_once_it_was_completed(orders)
