@@ -22,13 +22,19 @@ def works_at(store: int | OuterRef) -> Q:
     assigned to it or to no store at all (an owner, or a cashier of every
     branch).
 
-    The one statement of the rule for redeeming, undoing and the lists of
-    redemptions; the redemption's SQL (orders.services.REDEEM_FACTS_SQL)
-    reads the same two facts for the voucher's merchant.
+    The one statement of the rule for redeeming (through staff_at_store),
+    undoing and the lists of redemptions.
     """
     # One filter() on `stores`: a single LEFT JOIN, where a member assigned
     # to no store has one row whose store is NULL.
     return Q(merchant__stores=store) & (Q(stores=None) | Q(stores=store))
+
+
+def is_staff_of(user_id: int, merchant: OuterRef) -> Exists:
+    """Whether the user is on the staff of `merchant` (an OuterRef to its
+    id), as an expression of the outer query: the one statement of it for
+    the staff checks (stores here, vouchers in orders' redemption rules)."""
+    return Exists(Membership.objects.filter(user_id=user_id, merchant_id=merchant))
 
 
 def staff_at_store(user_id: int) -> dict[str, Exists]:
@@ -37,7 +43,7 @@ def staff_at_store(user_id: int) -> dict[str, Exists]:
     by works_at). Judged by merchants.services.require_staff."""
     mine = Membership.objects.filter(user_id=user_id)
     return {
-        "is_member": Exists(mine.filter(merchant_id=OuterRef("merchant_id"))),
+        "is_member": is_staff_of(user_id, OuterRef("merchant_id")),
         "works_here": Exists(mine.filter(works_at(OuterRef("pk")))),
     }
 

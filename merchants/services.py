@@ -14,7 +14,7 @@ from o2o.models import check_transition
 
 from . import signals
 from .models import Category, City, District, Membership, Merchant, MerchantEvent, Store
-from .selectors import staff_at_store, works_at
+from .selectors import works_at
 
 
 def _unique_slug(name: str) -> str:
@@ -216,23 +216,3 @@ def staff_membership(
 
 def store_not_found() -> NotFound:
     return NotFound("store_not_found", _("No store has this id."))
-
-
-def require_staff_at_store(*, user_id: int, store_id: int) -> None:
-    """Refuse, in one query, a user who may not act at the store: 404
-    store_not_found, or 403 not_your_merchant / not_your_store.
-
-    Run before anything a refusal could reveal or spend: whether a voucher
-    code exists, and the wrong-code windows of the store (orders.throttle),
-    which a stranger must not be able to close on its cashiers.
-    """
-    found = (
-        Store.objects.filter(pk=store_id)  # type: ignore[misc]  # annotated by staff_at_store
-        .annotate(**staff_at_store(user_id))
-        .values_list("is_member", "works_here")
-        .first()
-    )
-    if found is None:
-        raise store_not_found()
-    is_member, works_here = found
-    require_staff(is_member=is_member, works_at_store=works_here)

@@ -30,9 +30,7 @@ def order_paid(sender: Any, *, order: Order, **kwargs: Any) -> None:
     enqueue(tasks.notify_order_paid, order.pk)
 
 
-def voucher_used(
-    sender: Any, *, redemption: Redemption, store_name: str | None = None, **kwargs: Any
-) -> None:
+def voucher_used(sender: Any, *, redemption: Redemption, store_name: str, **kwargs: Any) -> None:
     services.notify_redeemed(redemption=redemption, store_name=store_name)
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from merchants.models import Membership, Store
+from merchants.models import Membership
 from o2o import rawsql
 from orders.models import Order, Redemption, Voucher
 from orders.rules import usable
@@ -90,15 +90,13 @@ _REDEEMED_NOTICE = rawsql.Insert(
 )
 
 
-def notify_redeemed(*, redemption: Redemption, store_name: str | None = None) -> None:
+def notify_redeemed(*, redemption: Redemption, store_name: str) -> None:
     """The consumer's inbox entry for a use of their voucher (no e-mail: they
     are at the till), written in the redemption's transaction: a prepared
     insert, on every till's hot path. The redemption is new, so its key is
     too: no lookup first. Named by the redemption's key: its id may not be
     known yet (its row is sent with this one)."""
     voucher = redemption.voucher
-    if store_name is None:
-        store_name = Store.objects.values_list("name", flat=True).get(pk=redemption.store_id)
     notice = redeemed_notice(store_name=store_name, offer_title=voucher.offer.title)
     key = f"{notice['kind']}:{redemption.key}"
     _REDEEMED_NOTICE.run(

@@ -41,6 +41,40 @@ def check_transition(model: Any, current: str, new: str) -> None:
         )
 
 
+def ActorField() -> models.ForeignKey:  # type: ignore[type-arg]
+    """Who made a change an event row records, if anyone. Kept by the ORM,
+    not by a database key: every redemption at a store writes events by the
+    same cashier, and a key check per event share-locks that one user row
+    from every till at once. Not indexed: nothing reads events by user."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+
+
+class StatusEvent(models.Model):
+    """A row of a lifecycle's history: what happened, from which status to
+    which (the same status for what changes no status)."""
+
+    kind = models.CharField(max_length=32)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
+
+
 class TimeStamped(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

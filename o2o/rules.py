@@ -60,10 +60,7 @@ def broken_flag(values: Sequence[Any], rules: Sequence[Rule]) -> Rule | None:
 
 def broken(row: Model, rules: Sequence[Rule]) -> Rule | None:
     """The first rule a row read through `with_rules` breaks, or None."""
-    for i, rule in enumerate(rules):
-        if not getattr(row, _flag(i)):
-            return rule
-    return None
+    return broken_flag([getattr(row, name) for name in flags(rules)], rules)
 
 
 def check(row: Model, rules: Sequence[Rule]) -> None:

@@ -5,11 +5,10 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from merchants.models import Store
-from o2o.models import CurrencyField, MoneyField, TimeStamped
+from o2o.models import ActorField, CurrencyField, MoneyField, StatusEvent, TimeStamped
 from offers.models import Offer
 
 
@@ -84,34 +83,14 @@ class Order(TimeStamped):
         return self.status == self.Status.PENDING_PAYMENT
 
 
-class OrderEvent(models.Model):
+class OrderEvent(StatusEvent):
     """Audit row for every change of an order and its vouchers."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=32)
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16, blank=True)
-    note = models.TextField(blank=True)
-    # Kept by the ORM, not by a database key: every redemption at a store
-    # writes an event by the same cashier, and a key check per event
-    # share-locks that one user row from every till at once. Not indexed:
-    # nothing reads events by user (users with orders are never deleted).
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
+    by = ActorField()
 
-    class Meta:
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status}"
+    class Meta(StatusEvent.Meta):
+        pass
 
 
 class Voucher(TimeStamped):
@@ -194,34 +173,17 @@ class Voucher(TimeStamped):
         return self.uses_allowed - self.uses_left
 
 
-class VoucherEvent(models.Model):
+class VoucherEvent(StatusEvent):
     """A voucher's change of status, with both states: issued, used up,
     refunded, expired, and back to issued when a redemption is undone."""
 
     voucher = models.ForeignKey(
         Voucher, on_delete=models.CASCADE, related_name="events", db_constraint=False
     )
-    kind = models.CharField(max_length=32)
-    from_status = models.CharField(max_length=16)
-    to_status = models.CharField(max_length=16)
-    note = models.TextField(blank=True)
-    # As on OrderEvent: kept by the ORM, not by a database key or an index.
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    created_at = models.DateTimeField(default=timezone.now)
+    by = ActorField()
 
-    class Meta:
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status}"
+    class Meta(StatusEvent.Meta):
+        pass
 
 
 class Redemption(models.Model):
@@ -271,8 +233,8 @@ class Redemption(models.Model):
 class RedeemFailures(models.Model):
     """Wrong voucher codes of one staff member or store in one time window.
 
-    Counted by orders/throttle.py and read by the redemption's own statement,
-    so that checking the throttle costs no extra round trip.
+    Counted by orders/throttle.py and read by the redemption's first
+    statement (with the staff check), so checking it costs no round trip.
     """
 
     scope = models.CharField(max_length=40)  # "staff:<user id>" or "store:<store id>"

@@ -7,9 +7,10 @@ windows of REDEEM_FAILURE_RATE ("10/10m": the 10th wrong code in a ten
 minute window closes the door, for every code, until the window ends).
 
 The counts live in the database (RedeemFailures), because the check runs
-before every redemption: on PostgreSQL the redemption's own statement reads
-them (`SQL` below), so the check costs no round trip of its own. (A cache
-counter, as before, cost one per redemption; django-ratelimit took four.)
+before every redemption: the redemption reads them (`failures_in`) in the
+same statement as the staff check, so the check costs no round trip of its
+own. (A cache counter, as before, cost one per redemption; django-ratelimit
+took four.)
 """
 
 import re
@@ -67,11 +68,6 @@ class Window:
     @property
     def scopes(self) -> tuple[str, str]:
         return f"staff:{self.staff_id}", f"store:{self.store_id}"
-
-    def failures(self) -> int:
-        """The count, read on its own."""
-        found = RedeemFailures.objects.filter(window=self.number, scope__in=self.scopes)
-        return found.aggregate(n=Max("count"))["n"] or 0
 
     def refuse_if_closed(self, failures: int) -> None:
         if failures >= self.limit:

@@ -36,6 +36,12 @@ LEG_FIELDS = (
 )  # fmt: skip
 
 
+def _require_balanced(legs: list[tuple[str, Decimal]], what: str) -> None:
+    """The legs of one transfer sum to zero, or nothing is booked."""
+    if sum(amount for _account, amount in legs) != 0:
+        raise ValueError(f"unbalanced transfer {what}: {legs}")
+
+
 def _book(
     kind: str,
     source: str,
@@ -50,8 +56,7 @@ def _book(
     row), so it cannot have been booked: skip the savepoint that otherwise
     turns a repeat into False.
     """
-    if sum(amount for _account, amount in legs) != 0:
-        raise ValueError(f"unbalanced transfer {kind} {source}: {legs}")
+    _require_balanced(legs, f"{kind} {source}")
     transfer = uuid.uuid4()
     entries = [
         LedgerEntry(
@@ -140,9 +145,8 @@ def book_redemption(redemption: Redemption, *, use_number: int) -> bool:
     legs = redemption_legs(
         voucher, use_number=use_number, commission_rate=voucher.order.commission_rate
     )
-    if sum(amount for _account, amount in legs) != 0:
-        raise ValueError(f"unbalanced earning of redemption {redemption.pk}: {legs}")
     transfer, source, now = uuid.uuid4(), redemption_source(redemption), timezone.now()
+    _require_balanced(legs, f"earning {source}")
     _EARNING.run(
         *(
             (transfer, "earning", account, amount, voucher.currency,

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from o2o.models import CurrencyField, MoneyField, TimeStamped
+from o2o.models import CurrencyField, MoneyField, StatusEvent, TimeStamped
 from orders.models import Order, Voucher
 
 
@@ -69,22 +69,17 @@ class Payment(TimeStamped):
         return f"{self.gateway} {self.amount} {self.currency} ({self.status})"
 
 
-class PaymentEvent(models.Model):
+class PaymentEvent(StatusEvent):
     """Audit row for every change of a payment: each status move, and the
     automatic refund of a capture the order could not take."""
 
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=32)
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16, blank=True)
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["created_at", "pk"]
+    class Meta(StatusEvent.Meta):
+        pass
 
     def __str__(self) -> str:
-        return f"{self.kind}: {self.from_status} → {self.to_status}"
+        return f"{self.kind}: {super().__str__()}"
 
 
 class Refund(TimeStamped):

@@ -1,6 +1,6 @@
 """On CI a skipped test is a failed test.
 
-The tests that need PostgreSQL (races, the redemption's statement), Redis
+The tests that need PostgreSQL (races, row locks), Redis
 (the Celery worker, view counters) or Chromium and axe-core (the browser
 journeys) skip elsewhere and say why. `.ci/run` provides all of them and sets
 O2O_REQUIRE_SERVICES=1: then any skip, whatever raised it (`pytest.skip`, a

@@ -5,7 +5,8 @@ used is a table of rules (`redemption_rules`), each a condition on the
 voucher's row that the database evaluates while it locks the row: the
 refusal a cashier hears is read from the first rule that fails, in the
 order they should hear them. Who may redeem at a store is merchants' rule
-(merchants.services.require_staff_at_store), asked first.
+(merchants.selectors.staff_at_store, judged by merchants.services.require_staff),
+asked first.
 """
 
 import functools
@@ -22,8 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from merchants.models import Membership, Store
-from merchants.selectors import staff_at_store
+from merchants.models import Store
+from merchants.selectors import is_staff_of, staff_at_store
 from merchants.services import (
     NOT_YOUR_MERCHANT,
     require_staff,
@@ -76,16 +77,17 @@ def _already_used(voucher: Voucher) -> RedemptionRefused:
 
 
 def _not_staff_of_its_merchant(user_id: int) -> rules.Rule:
-    staff = Membership.objects.filter(user_id=user_id, merchant_id=OuterRef("offer__merchant_id"))
     return rules.Rule(
-        "not_your_merchant", Exists(staff), lambda v: PermissionDenied(*NOT_YOUR_MERCHANT)
+        "not_your_merchant",
+        is_staff_of(user_id, OuterRef("offer__merchant_id")),
+        lambda v: PermissionDenied(*NOT_YOUR_MERCHANT),
     )
 
 
 def redemption_rules(*, store_id: int, by_id: int, now: datetime) -> tuple[rules.Rule, ...]:
     """What must hold of a voucher for one use of it at the store by the
     staff member `by_id` at `now` (who may act at the store at all is asked
-    before: merchants.services.require_staff_at_store)."""
+    before, by merchants.selectors.staff_at_store)."""
     return (
         _not_staff_of_its_merchant(by_id),
         _not_usable_here(store_id),

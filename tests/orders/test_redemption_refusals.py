@@ -1,5 +1,5 @@
 """Every refusal of a redemption, through voucher_redeem on whichever database
-runs the suite (on PostgreSQL, through its one statement): the cashier hears
+runs the suite (the same path on both): the cashier hears
 why, with the status the API answers, and nothing at all is written."""
 
 import logging

@@ -674,3 +674,19 @@ def test_undoing_the_last_use_reopens_the_order_and_says_so(consumer, offer, sto
         ("issued", "redeemed"),
         ("redeemed", "issued"),
     ]
+
+
+def test_a_refund_and_an_expiry_write_the_vouchers_history(consumer, offer):
+    order = make_paid_order(consumer, offer, 2)
+    refunded, expired = order.vouchers.order_by("number")
+    services.voucher_refund(voucher_id=refunded.pk, by=consumer, reason="customer")
+    Voucher.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(hours=1))
+    offer.refund_on_expiry = False
+    offer.save(update_fields=["refund_on_expiry"])
+    services.expire_vouchers()
+    assert list(refunded.events.values_list("kind", "from_status", "to_status")) == [
+        ("refunded", "issued", "refunded")
+    ]
+    assert list(expired.events.values_list("kind", "from_status", "to_status")) == [
+        ("expired", "issued", "expired")
+    ]
