@@ -57,7 +57,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports  # the apps' layers, no import cycles (pyproject.toml)
-	$(BIN)/mypy accounts merchants offers orders payments reviews notifications o2o \
+	$(BIN)/mypy accounts merchants offers orders payments reviews rankings notifications o2o \
 		storefront dashboard moderation api demo benchmarks
 
 ## make bench: load benchmarks against this machine's PostgreSQL (benchmarks/README.md).

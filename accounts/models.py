@@ -1,5 +1,6 @@
 """The user model: people sign in with their e-mail address."""
 
+import secrets
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -32,10 +33,25 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email__iexact=username)
 
 
+# Letters and digits that cannot be misread for each other (no 0/O, 1/I/L).
+REFERRAL_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_referral_code() -> str:
+    return "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(8))
+
+
 class User(AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField(_("e-mail address"), unique=True)
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
+    # The city the user last chose (its slug: accounts sits below the places).
+    city_slug = models.SlugField(_("city"), blank=True)
+    # Carried by the links the user shares (?ref=), so a friend's sign-up can
+    # be credited to them.
+    referral_code = models.CharField(
+        _("referral code"), max_length=12, unique=True, default=new_referral_code, editable=False
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []

@@ -1,29 +1,48 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from o2o.admin import EventInline, run_service, with_reason
 
 from . import services
-from .models import Category, City, District, Membership, Merchant, MerchantEvent, Store
+from .models import (
+    BusinessArea,
+    Category,
+    City,
+    District,
+    Membership,
+    Merchant,
+    MerchantEvent,
+    Store,
+)
+
+# The names are edited in both languages (modeltranslation's tabs per field).
 
 
 @admin.register(City)
-class CityAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug")
-    prepopulated_fields = {"slug": ("name",)}
+class CityAdmin(TranslationAdmin):
+    list_display = ("name", "slug", "position")
+    prepopulated_fields = {"slug": ("name_en",)}
 
 
 @admin.register(District)
-class DistrictAdmin(admin.ModelAdmin):
+class DistrictAdmin(TranslationAdmin):
     list_display = ("name", "city")
     list_filter = ("city",)
-    prepopulated_fields = {"slug": ("name",)}
+    prepopulated_fields = {"slug": ("name_en",)}
+
+
+@admin.register(BusinessArea)
+class BusinessAreaAdmin(TranslationAdmin):
+    list_display = ("name", "district", "city")
+    list_filter = ("city",)
+    prepopulated_fields = {"slug": ("name_en",)}
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(TranslationAdmin):
     list_display = ("name", "slug", "icon", "position")
-    prepopulated_fields = {"slug": ("name",)}
+    prepopulated_fields = {"slug": ("name_en",)}
 
 
 class StoreInline(admin.TabularInline):
@@ -101,7 +120,7 @@ class MerchantAdmin(admin.ModelAdmin):
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
-    list_display = ("name", "merchant", "district", "phone", "is_active")
+    list_display = ("name", "merchant", "district", "business_area", "phone", "is_active")
     list_filter = ("district", "is_active")
     search_fields = ("name", "merchant__name", "address")
     raw_id_fields = ("merchant",)

@@ -8,17 +8,22 @@ from django.utils.translation import gettext_lazy as _
 
 from o2o.models import TimeStamped
 
+# The names of places and categories are the platform's, in both languages
+# (merchants/translation.py: name_en and name_zh_hans, `name` reads the
+# request's language); what merchants write (names, titles) is in theirs.
+
 
 class City(models.Model):
     name = models.CharField(_("name"), max_length=80)
     slug = models.SlugField(unique=True)
     latitude = models.DecimalField(max_digits=9, decimal_places=6, default=Decimal("0"))
     longitude = models.DecimalField(max_digits=9, decimal_places=6, default=Decimal("0"))
+    position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("city")
         verbose_name_plural = _("cities")
-        ordering = ["name"]
+        ordering = ["position", "slug"]
 
     def __str__(self) -> str:
         return self.name
@@ -28,13 +33,39 @@ class District(models.Model):
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="districts")
     name = models.CharField(_("name"), max_length=80)
     slug = models.SlugField()
+    # The district's centre, for "near me" without the browser's position.
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, default=Decimal("0"))
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, default=Decimal("0"))
 
     class Meta:
         verbose_name = _("district")
         verbose_name_plural = _("districts")
-        ordering = ["name"]
+        ordering = ["slug"]
         constraints = [
             models.UniqueConstraint(fields=["city", "slug"], name="district_unique_slug_per_city")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BusinessArea(models.Model):
+    """A business area (商圈) inside a district, e.g. 静安寺 or 陆家嘴: where
+    people say they are going, and a point to search "nearby" from."""
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="business_areas")
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="business_areas")
+    name = models.CharField(_("name"), max_length=80)
+    slug = models.SlugField()
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6)
+
+    class Meta:
+        verbose_name = _("business area")
+        verbose_name_plural = _("business areas")
+        ordering = ["district_id", "slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "slug"], name="business_area_unique_slug")
         ]
 
     def __str__(self) -> str:
@@ -51,7 +82,7 @@ class Category(models.Model):
     class Meta:
         verbose_name = _("category")
         verbose_name_plural = _("categories")
-        ordering = ["position", "name"]
+        ordering = ["position", "slug"]
 
     def __str__(self) -> str:
         return self.name
@@ -137,6 +168,14 @@ class Store(TimeStamped):
     district = models.ForeignKey(
         District, on_delete=models.PROTECT, related_name="stores", verbose_name=_("district")
     )
+    business_area = models.ForeignKey(
+        BusinessArea,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="stores",
+        verbose_name=_("business area"),
+    )
     address = models.CharField(_("address"), max_length=255)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6)
@@ -148,6 +187,8 @@ class Store(TimeStamped):
         verbose_name = _("store")
         verbose_name_plural = _("stores")
         ordering = ["merchant_id", "name"]
+        # "Nearby" first keeps the stores inside a box around the point.
+        indexes = [models.Index(fields=["latitude", "longitude"], name="store_lat_lng")]
 
     def __str__(self) -> str:
         return f"{self.merchant.name} · {self.name}"

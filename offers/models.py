@@ -192,14 +192,36 @@ class OfferEvent(models.Model):
 
 
 class Favourite(models.Model):
+    """A deal or a merchant the user saved (exactly one of the two)."""
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourites"
     )
-    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="favourites")
+    offer = models.ForeignKey(
+        Offer, on_delete=models.CASCADE, related_name="favourites", null=True, blank=True
+    )
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="favourites", null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "offer"], name="favourite_unique")]
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "offer"], name="favourite_unique", condition=Q(offer__isnull=False)
+            ),
+            models.UniqueConstraint(
+                fields=["user", "merchant"],
+                name="favourite_merchant_unique",
+                condition=Q(merchant__isnull=False),
+            ),
+            models.CheckConstraint(
+                condition=Q(offer__isnull=False, merchant__isnull=True)
+                | Q(offer__isnull=True, merchant__isnull=False),
+                name="favourite_offer_or_merchant",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} ♥ {self.offer_id}"
+        return f"{self.user_id} ♥ {self.offer_id or self.merchant_id}"

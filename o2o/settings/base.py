@@ -29,6 +29,9 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # Names of cities, districts, business areas and categories in both
+    # languages (merchants/translation.py); before the admin, as it asks.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -54,6 +57,7 @@ INSTALLED_APPS = [
     "orders",
     "payments",
     "reviews",
+    "rankings",
     "notifications",
     # Presentation: pages, API views and the demo data loader, each combining
     # the apps above; no models, and no app imports them (pyproject.toml:
@@ -204,6 +208,8 @@ AXES_CLIENT_IP_CALLABLE = "o2o.http.client_ip"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 TIME_ZONE = env("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

@@ -1,0 +1,1 @@
+"""Rankings' rows, computed by a Celery job (rankings.tasks)."""
