@@ -189,7 +189,7 @@ def book_expiries(voucher_ids: list[int]) -> None:
     if not voucher_ids:
         return
     vouchers = list(
-        Voucher.objects.filter(pk__in=voucher_ids)
+        Voucher.objects.filter(pk__any=voucher_ids)
         .order_by("pk")
         .annotate(untouched=ExpressionWrapper(never_used(), output_field=BooleanField()))
         .values_list(
@@ -205,7 +205,7 @@ def book_expiries(voucher_ids: list[int]) -> None:
     touched = [row[0] for row in vouchers if not row[-1]]
     moved: dict[int, Decimal] = {}
     for voucher_id, amount in LedgerEntry.objects.filter(
-        voucher_id__in=touched,
+        voucher_id__any=touched,
         account=Account.UNEARNED,
         kind__in=["earning", "reversal", "refund"],
     ).values_list("voucher_id", "amount"):

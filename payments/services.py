@@ -298,7 +298,7 @@ def refunds_request_bulk(*, vouchers: list[dict[str, Any]], reason: str) -> list
     payments = {
         p.order_id: p
         for p in _paying()
-        .filter(order_id__in={v["order_id"] for v in vouchers})
+        .filter(order_id__any={v["order_id"] for v in vouchers})
         .select_related("order__offer")
         .order_by("-pk")
     }

@@ -48,16 +48,19 @@ def count_down_usable(order_ids: Iterable[int], now: datetime) -> None:
     closed = Counter(order_ids)
     if len(closed) > 1:
         list(
-            Order.objects.filter(pk__in=closed).order_by("pk").select_for_update().values_list("pk")
+            Order.objects.filter(pk__any=closed)
+            .order_by("pk")
+            .select_for_update()
+            .values_list("pk")
         )
     by_count: defaultdict[int, list[int]] = defaultdict(list)
     for order_id, n in closed.items():
         by_count[n].append(order_id)
     for n, ids in by_count.items():
-        Order.objects.filter(pk__in=ids).update(**_counted_down(n, now))
+        Order.objects.filter(pk__any=ids).update(**_counted_down(n, now))
     # An order among these that is completed now was completed just now: a
     # completed order has no usable voucher left to count down.
-    completed = Order.objects.filter(pk__in=closed, status=Order.Status.COMPLETED)
+    completed = Order.objects.filter(pk__any=closed, status=Order.Status.COMPLETED)
     _orders_completed(list(completed.values_list("pk", flat=True)), now)
 
 
@@ -143,7 +146,7 @@ def vouchers_move(
     if not voucher_ids:
         return
     check_transition(Voucher, from_, to)
-    moved = Voucher.objects.filter(pk__in=voucher_ids, status=from_).update(
+    moved = Voucher.objects.filter(pk__any=voucher_ids, status=from_).update(
         status=to, updated_at=now, **fields
     )
     if moved != len(voucher_ids):  # the rows are locked: nothing else can have moved them
