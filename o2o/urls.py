@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # The API before the catch-all "" includes: a cashier's app calls it all
     # day, and resolving walks the patterns in order.
     path("api/", include("api.urls")),
+    path("", include("storefront.seo_urls")),  # robots.txt, sitemap.xml
     path("", include("storefront.offer_urls")),
     path("accounts/", include("accounts.urls")),
     path("", include("storefront.order_urls")),

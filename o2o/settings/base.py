@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",  # sitemap.xml (storefront/seo.py)
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -76,10 +77,13 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's, plus ?lang=<code>: one address per language (hreflang, sitemap).
+    "o2o.i18n.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # ?ref=<code> of a share link: kept in the session, then dropped from the address.
+    "accounts.referrals.ReferralMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After what its 413 page needs (language, user, messages); no middleware
     # above reads the body on the way in (CSRF reads the form only in
@@ -440,6 +444,10 @@ MAX_ORDER_QUANTITY = 50
 # Wrong voucher codes allowed per staff member and per store before a pause.
 REDEEM_FAILURE_RATE = env("REDEEM_FAILURE_RATE", default="10/10m")
 SITE_NAME = env("SITE_NAME", default="O2O Deals")
+# Whether robots.txt lets search engines in (storefront/seo.py). Unset: yes
+# in production with real payments; no under DEBUG or with the development
+# gateway (a demo or a staging copy must not be indexed as the shop).
+SEARCH_ENGINES_INDEX = env.bool("SEARCH_ENGINES_INDEX", default=None)
 # The load benchmarks' app (benchmarks/: its views, routed under /bench/, and
 # grow_bench_data): installed only for them, never part of the product.
 BENCHMARK_VIEWS = env.bool("BENCHMARK_VIEWS", default=False)
