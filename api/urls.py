@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from o2o.api import not_found
 
 from .accounts import MeApi, RegisterApi, TokenApi
+from .favourites import FavouriteDeleteApi, FavouriteListCreateApi
 from .offers import OfferDetailApi, OfferListApi
 from .orders import (
     OrderDetailApi,
@@ -16,6 +17,7 @@ from .orders import (
     VoucherListApi,
     VoucherRefundApi,
 )
+from .rankings import RankingApi
 from .reviews import ReviewCreateApi
 
 
@@ -41,6 +43,9 @@ v1 = [
     path("redemptions/", RedemptionCreateApi.as_view(), name="redemptions"),
     path("redemptions/<int:pk>/undo/", RedemptionUndoApi.as_view(), name="redemption-undo"),
     path("reviews/", ReviewCreateApi.as_view(), name="reviews"),
+    path("rankings/", RankingApi.as_view(), name="rankings"),
+    path("favourites/", FavouriteListCreateApi.as_view(), name="favourites"),
+    path("favourites/<int:pk>/", FavouriteDeleteApi.as_view(), name="favourite"),
 ]
 
 urlpatterns = [

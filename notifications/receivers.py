@@ -24,6 +24,8 @@ def moderation_waiting(sender: Any, **kwargs: Any) -> None:
 
 def offer_moderated(sender: Any, *, offer: Any, outcome: str, **kwargs: Any) -> None:
     enqueue(tasks.notify_offer_moderated, offer.pk, outcome)
+    if outcome == "approved":  # live: who saved it hears (the job catches a later sale start)
+        enqueue(tasks.notify_saved_offer_on_sale, offer.pk)
 
 
 def order_paid(sender: Any, *, order: Order, **kwargs: Any) -> None:

@@ -1,19 +1,29 @@
 """Sending notifications: one inbox row per key, e-mailed at most once."""
 
 import functools
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from merchants.models import Membership
 from o2o import rawsql
+from o2o.templatetags.market import money
+from offers.models import Favourite, Offer
+from offers.selectors import (
+    ENDING_WITHIN,
+    offer_savers,
+    saved_offers_ending,
+    saved_offers_gone_on_sale,
+)
 from orders.models import Order, Redemption, Voucher
 from orders.rules import usable
 from reviews.models import Review
@@ -215,4 +225,94 @@ def send_daily_summaries(*, day: date | None = None) -> int:
             url=reverse("merchants:dashboard"),
         )
         sent += 1
+    return sent
+
+
+# --- saved deals: on sale, about to end ---------------------------------------
+
+# How far back the periodic job looks for deals that went on sale: far more
+# than its period, so a job missed or late still finds them (each saver is
+# told once: the notification's key).
+ON_SALE_LOOKBACK = timedelta(days=1)
+
+
+def _notify_savers(
+    offer: Offer, savers: list[Favourite], *, kind: str, title: str, body: str
+) -> int:
+    """Tell each saver once (key `kind:offer:user`), in the inbox only."""
+    keys = {favourite.user_id: f"{kind}:{offer.pk}:{favourite.user_id}" for favourite in savers}
+    told = set(
+        Notification.objects.filter(key__in=list(keys.values())).values_list("key", flat=True)
+    )
+    url = reverse("offers:detail", args=[offer.pk])
+    sent = 0
+    for favourite in savers:
+        key = keys[favourite.user_id]
+        if key in told:
+            continue
+        notify(
+            user=favourite.user, kind=kind, key=key, title=title, body=body, url=url, email=False
+        )
+        sent += 1
+    return sent
+
+
+def _chunks(favourites: QuerySet[Favourite], size: int = 500) -> Iterator[list[Favourite]]:
+    batch: list[Favourite] = []
+    for favourite in favourites.iterator(chunk_size=size):
+        batch.append(favourite)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _on_sale(offer: Offer, went_on_sale_at: datetime) -> int:
+    """Tell who saved the deal before it went on sale (saving it since, they
+    saw it on sale)."""
+    title = _("A deal you saved is on sale: %(offer)s") % {"offer": offer.title}
+    body = _("Now %(price)s. Buy it before it is gone.") % {
+        "price": money(offer.price, offer.currency)
+    }
+    savers = offer_savers(offer.pk).filter(created_at__lt=went_on_sale_at)
+    return sum(
+        _notify_savers(offer, batch, kind="saved_on_sale", title=title, body=body)
+        for batch in _chunks(savers)
+    )
+
+
+def _ending(offer: Offer, now: datetime) -> int:
+    title = _("A deal you saved ends soon: %(offer)s") % {"offer": offer.title}
+    if offer.sale_ends_at is not None and offer.sale_ends_at <= now + ENDING_WITHIN:
+        ends = timezone.localtime(offer.sale_ends_at)
+        body = _("The sale ends %(when)s.") % {"when": date_format(ends, "SHORT_DATETIME_FORMAT")}
+    else:
+        body = _("Only %(n)s left.") % {"n": offer.stock_left}
+    return sum(
+        _notify_savers(offer, batch, kind="saved_ending", title=title, body=body)
+        for batch in _chunks(offer_savers(offer.pk))
+    )
+
+
+def notify_saved_offer_on_sale(*, offer_id: int, now: datetime | None = None) -> int:
+    """A deal just went live (an admin approved it): tell who saved it before,
+    once each; nothing if it is not on sale yet (its sale starts later: the
+    periodic job tells them then)."""
+    now = now or timezone.now()
+    found = saved_offers_gone_on_sale(since=now - ON_SALE_LOOKBACK, now=now, offer_id=offer_id)
+    return sum(_on_sale(offer, moment) for offer, moment in found)
+
+
+def notify_saved_offers(*, now: datetime | None = None) -> int:
+    """The periodic job: saved deals that went on sale (approved, resumed, or
+    their sale started) and saved deals about to end (the sale closes within
+    a day, or few units are left: offers.selectors.saved_offers_ending). Each
+    saver is told once of each, however often it runs."""
+    now = now or timezone.now()
+    sent = 0
+    for offer, moment in saved_offers_gone_on_sale(since=now - ON_SALE_LOOKBACK, now=now):
+        sent += _on_sale(offer, moment)
+    for offer in saved_offers_ending(now=now):
+        sent += _ending(offer, now)
     return sent

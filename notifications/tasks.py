@@ -160,3 +160,15 @@ def send_review_reminders() -> int:
 @shared_task(acks_late=True)
 def send_daily_summaries() -> int:
     return services.send_daily_summaries()
+
+
+@shared_task(**RETRY)
+def notify_saved_offer_on_sale(offer_id: int) -> int:
+    """A deal went live: tell who saved it (once each)."""
+    return services.notify_saved_offer_on_sale(offer_id=offer_id)
+
+
+@shared_task(acks_late=True)
+def notify_saved_offers() -> int:
+    """Saved deals gone on sale or about to end (beat: notify-saved-offers)."""
+    return services.notify_saved_offers()

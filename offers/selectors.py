@@ -2,10 +2,21 @@
 
 import functools
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from django.db.models import BooleanField, ExpressionWrapper, Field, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Field,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 
 from accounts.models import User
@@ -14,7 +25,7 @@ from merchants.selectors import top_rated_merchants
 from o2o import rawsql
 
 from .filters import OfferFilter
-from .models import Offer
+from .models import Favourite, Offer, OfferEvent
 
 
 def on_sale(now: datetime) -> Q:
@@ -132,3 +143,110 @@ def offers_for_merchant_dashboard(*, merchant: Merchant) -> QuerySet[Offer]:
     return (
         Offer.objects.filter(merchant=merchant).select_related("category").order_by("-updated_at")
     )
+
+
+# --- favourites ---------------------------------------------------------------
+
+
+def favourites_for_user(user: User) -> QuerySet[Favourite]:
+    """The user's saved deals and merchants, newest first, with what their
+    cards show (two queries), and whether each deal is on sale now (`on_sale`)."""
+    return (
+        Favourite.objects.filter(user_id=user.pk)
+        .select_related(
+            "offer__merchant", "offer__category", "merchant__category", "merchant__city"
+        )
+        .prefetch_related(
+            Prefetch(
+                "offer__stores", queryset=Store.objects.select_related("district").order_by("pk")
+            )
+        )
+        .annotate(on_sale=Exists(visible_offers().filter(pk=OuterRef("offer_id"))))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def is_saved(user: User, *, offer_id: int | None = None, merchant_id: int | None = None) -> bool:
+    """Whether the user saved this deal (or merchant): its page's button says "Saved"."""
+    if not user.is_authenticated:
+        return False
+    target = {"offer_id": offer_id} if offer_id is not None else {"merchant_id": merchant_id}
+    return Favourite.objects.filter(user_id=user.pk, **target).exists()
+
+
+def offer_savers(offer_id: int) -> QuerySet[Favourite]:
+    """Who saved the deal (their favourites, with the user), oldest first."""
+    return Favourite.objects.filter(offer_id=offer_id).select_related("user").order_by("pk")
+
+
+def buyable_offers() -> QuerySet[Offer]:
+    """Deals that can be bought now: on sale and not sold out. "Buy again" on
+    past orders asks it."""
+    return visible_offers().filter(Q(stock_left__isnull=True) | Q(stock_left__gt=0))
+
+
+def buyable(offer: OuterRef) -> Exists:
+    """Whether the deal (an OuterRef to its id) can be bought now (buyable_offers)."""
+    return Exists(buyable_offers().filter(pk=offer))
+
+
+def _saved() -> Exists:
+    return Exists(Favourite.objects.filter(offer_id=OuterRef("pk")))
+
+
+# "About to end": the sale closes within a day, or the stock is nearly gone
+# (at most LOW_STOCK units left, or at most a tenth of the stock).
+ENDING_WITHIN = timedelta(hours=24)
+LOW_STOCK = 5
+
+
+def nearly_gone() -> Q:
+    return Q(stock_left__gt=0) & (Q(stock_left__lte=LOW_STOCK) | Q(stock__gte=F("stock_left") * 10))
+
+
+def saved_offers_ending(*, now: datetime) -> QuerySet[Offer]:
+    """Saved deals on sale at `now` that are about to end (see ENDING_WITHIN, LOW_STOCK)."""
+    return (
+        Offer.objects.filter(on_sale(now))
+        .filter(_saved())
+        .filter(Q(sale_ends_at__lte=now + ENDING_WITHIN) | nearly_gone())
+        .order_by("pk")
+    )
+
+
+def saved_offers_gone_on_sale(
+    *, since: datetime, now: datetime, offer_id: int | None = None
+) -> list[tuple[Offer, datetime]]:
+    """Saved deals on sale at `now` that went on sale after `since`, with the
+    moment they did: the later of their last move to live (an admin's
+    approval, a merchant's resume) and their sale's start, of those in
+    (since, now]."""
+    went_live = (
+        OfferEvent.objects.filter(
+            offer_id=OuterRef("pk"),
+            to_status=Offer.Status.LIVE,
+            created_at__gt=since,
+            created_at__lte=now,
+        )
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    started = Q(sale_starts_at__gt=since, sale_starts_at__lte=now)
+    offers = (
+        Offer.objects.filter(on_sale(now))
+        .filter(_saved())
+        .annotate(went_live_at=Subquery(went_live))
+        .filter(Q(went_live_at__isnull=False) | started)
+        .order_by("pk")
+    )
+    if offer_id is not None:
+        offers = offers.filter(pk=offer_id)
+    result: list[tuple[Offer, datetime]] = []
+    for offer in offers:
+        moments = [
+            moment
+            for moment in (offer.went_live_at, offer.sale_starts_at)  # type: ignore[attr-defined]
+            if moment is not None and since < moment <= now
+        ]
+        result.append((offer, max(moments)))
+    return result

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
@@ -11,14 +11,17 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from merchants.models import Merchant, Store
+from merchants.selectors import visible_merchants
 from merchants.services import staff_membership
 from o2o import counters, pagecache
-from o2o.errors import Conflict, DomainError
+from o2o.errors import Conflict, DomainError, NotFound
+from o2o.http import parse_id
 from o2o.images import PreparedImage, prepare_image
 from o2o.models import check_transition
 
 from . import signals, stock
 from .models import Favourite, Offer, OfferEvent, OfferImage
+from .selectors import visible_offers
 
 EDITABLE_FIELDS = (
     "category",
@@ -283,10 +286,68 @@ def flush_view_counters() -> int:
     return counters.flush_views(Offer)
 
 
-def favourite_toggle(*, user: User, offer: Offer) -> bool:
-    """Add or remove a favourite; returns whether it is now a favourite."""
-    deleted, _ = Favourite.objects.filter(user=user, offer=offer).delete()
-    if deleted:
+# --- favourites -------------------------------------------------------------
+
+OFFER_UNAVAILABLE = _("There is no such deal on sale.")
+MERCHANT_UNAVAILABLE = _("There is no such merchant.")
+
+
+def favourite_save(
+    *, user: User, offer_id: object = None, merchant_id: object = None
+) -> tuple[Favourite, bool]:
+    """Save a deal on sale or an approved merchant (exactly one of the two);
+    returns the favourite and whether it is new. Saving again returns the
+    row saved before: the unique constraints decide, so two saves at once
+    make one row."""
+    if (offer_id is None) == (merchant_id is None):
+        raise DomainError("offer_or_merchant", _("Choose one thing to save: a deal or a merchant."))
+    target: dict[str, int]
+    if offer_id is not None:
+        offer_pk = parse_id(offer_id)
+        if offer_pk is None or not visible_offers().filter(pk=offer_pk).exists():
+            raise DomainError("offer_unavailable", OFFER_UNAVAILABLE)
+        target = {"offer_id": offer_pk}
+    else:
+        merchant_pk = parse_id(merchant_id)
+        if merchant_pk is None or not visible_merchants().filter(pk=merchant_pk).exists():
+            raise DomainError("merchant_unavailable", MERCHANT_UNAVAILABLE)
+        target = {"merchant_id": merchant_pk}
+    saved = Favourite.objects.filter(user=user, **target).first()
+    if saved is not None:
+        return saved, False
+    try:
+        with transaction.atomic():
+            return Favourite.objects.create(user=user, **target), True
+    except IntegrityError:
+        pass
+    # Saved by a save at the same moment, or the deal or merchant was
+    # deleted since it was checked.
+    favourite = Favourite.objects.filter(user=user, **target).first()
+    if favourite is None:
+        if "offer_id" in target:
+            raise DomainError("offer_unavailable", OFFER_UNAVAILABLE)
+        raise DomainError("merchant_unavailable", MERCHANT_UNAVAILABLE)
+    return favourite, False
+
+
+def favourite_remove(*, user: User, favourite_id: object) -> None:
+    """Remove one of the user's favourites; someone else's is as good as none."""
+    pk = parse_id(favourite_id)
+    deleted = Favourite.objects.filter(pk=pk, user=user).delete()[0] if pk is not None else 0
+    if not deleted:
+        raise NotFound("favourite_not_found", _("No such favourite of yours."))
+
+
+def favourite_unsave(*, user: User, offer_id: object = None, merchant_id: object = None) -> bool:
+    """Unsave a deal or a merchant (the pages' "Saved" buttons); True if it
+    was saved. Idempotent: unsaving what is not saved changes nothing."""
+    if (offer_id is None) == (merchant_id is None):
+        raise DomainError("offer_or_merchant", _("Choose one thing to save: a deal or a merchant."))
+    name, pk = (
+        ("offer_id", parse_id(offer_id))
+        if offer_id is not None
+        else ("merchant_id", parse_id(merchant_id))
+    )
+    if pk is None:  # names nothing, so nothing was saved
         return False
-    Favourite.objects.get_or_create(user=user, offer=offer)
-    return True
+    return bool(Favourite.objects.filter(user=user, **{name: pk}).delete()[0])

@@ -39,9 +39,11 @@ def _page(
     build: Callable[[], dict[str, Any] | None],
     *,
     offer_id: int | None = None,
+    per_user: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> HttpResponse:
     """The page from cached fragments, built (and kept) when missing or
-    stale; 404 when `build` finds nothing to show.
+    stale; 404 when `build` finds nothing to show. `per_user` adds what only
+    this signed-in user sees (never cached), from the page's parts.
 
     An anonymous visitor with no messages waiting sees exactly what every
     other one does, except the CSRF token: their whole page is kept too, and
@@ -66,6 +68,8 @@ def _page(
         found.keep_page(html)
         return HttpResponse(html.replace(pagecache.CSRF_SLOT, get_token(request)))
     status = parts.pop("status", 200)
+    if per_user is not None and request.user.is_authenticated:
+        parts = {**parts, **per_user(parts)}
     return render(request, template, parts, status=status)
 
 
@@ -160,7 +164,12 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and offer.status in (Offer.Status.LIVE, Offer.Status.ENDED),
         }
 
-    response = _page(request, "offer", "offers/detail.html", build, offer_id=pk)
+    def saved(parts: dict[str, Any]) -> dict[str, Any]:
+        if not parts.get("can_favourite"):
+            return {}
+        return {"saved": selectors.is_saved(request.user, offer_id=pk)}  # type: ignore[arg-type]
+
+    response = _page(request, "offer", "offers/detail.html", build, offer_id=pk, per_user=saved)
     services.offer_record_view(offer_id=pk)
     return response
 
@@ -179,6 +188,7 @@ def merchant_page(request: HttpRequest, slug: str) -> HttpResponse:
             "stores": list(merchant.stores.filter(is_active=True).select_related("district")),
             "offers": list(selectors.merchant_offers(merchant=merchant)),
             "reviews": list(reviews_for_merchant(merchant)[:20]),
+            "saved": selectors.is_saved(request.user, merchant_id=merchant.pk),  # type: ignore[arg-type]
         },
     )
 
@@ -186,6 +196,26 @@ def merchant_page(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def favourite(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    """The deal page's button: save the deal, or (`remove`) unsave it."""
+    if request.POST.get("remove"):
+        services.favourite_unsave(user=request.user, offer_id=pk)  # type: ignore[arg-type]
+        messages.info(request, _("Removed from your favourites."))
+        return redirect("offers:detail", pk=pk)
     offer = get_object_or_404(selectors.visible_offers(), pk=pk)
-    services.favourite_toggle(user=request.user, offer=offer)  # type: ignore[arg-type]
+    services.favourite_save(user=request.user, offer_id=offer.pk)  # type: ignore[arg-type]
+    messages.success(request, _("Saved to your favourites."))
     return redirect("offers:detail", pk=offer.pk)
+
+
+@login_required
+@require_POST
+def merchant_favourite(request: HttpRequest, slug: str) -> HttpResponseRedirect:
+    """The merchant page's button: save the merchant, or (`remove`) unsave it."""
+    merchant = get_object_or_404(Merchant, slug=slug, status=Merchant.Status.APPROVED)
+    if request.POST.get("remove"):
+        services.favourite_unsave(user=request.user, merchant_id=merchant.pk)  # type: ignore[arg-type]
+        messages.info(request, _("Removed from your favourites."))
+    else:
+        services.favourite_save(user=request.user, merchant_id=merchant.pk)  # type: ignore[arg-type]
+        messages.success(request, _("Saved to your favourites."))
+    return redirect("offers:merchant", slug=merchant.slug)

@@ -8,6 +8,7 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from o2o.errors import DomainError
 from offers.models import Offer
-from offers.selectors import visible_offers
+from offers.selectors import buyable, buyable_offers, visible_offers
 from orders import selectors, services
 from orders.forms import CheckoutForm, ReviewForm
 from orders.models import Order, Voucher
@@ -74,7 +75,9 @@ def _start_payment(request: HttpRequest, order: Order) -> HttpResponseRedirect:
 
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
-    orders = selectors.orders_for_user(request.user)[:100]  # type: ignore[arg-type]
+    mine = selectors.orders_for_user(request.user)  # type: ignore[arg-type]
+    # "Buy again" where the deal is still on sale and in stock.
+    orders = mine.annotate(can_buy_again=buyable(OuterRef("offer_id")))[:100]
     return render(request, "orders/list.html", {"orders": orders})
 
 
@@ -89,7 +92,12 @@ def _own_order(request: HttpRequest, pk: int) -> Order:
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     order = _own_order(request, pk)
     vouchers = list(order.vouchers.select_related("review").order_by("number"))
-    return render(request, "orders/detail.html", {"order": order, "vouchers": vouchers})
+    can_buy_again = not order.is_payable and buyable_offers().filter(pk=order.offer_id).exists()
+    return render(
+        request,
+        "orders/detail.html",
+        {"order": order, "vouchers": vouchers, "can_buy_again": can_buy_again},
+    )
 
 
 @login_required

@@ -433,6 +433,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 240},
     },
+    # Rankings (榜单) from redemptions and reviews: rankings.services.
+    "compute-rankings": {
+        "task": "rankings.tasks.compute_rankings",
+        "schedule": crontab(minute="7,37"),
+        "options": {"expires": 1500},
+    },
+    # Saved deals gone on sale or about to end, into their savers' inboxes.
+    "notify-saved-offers": {
+        "task": "notifications.tasks.notify_saved_offers",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 600},
+    },
 }
 
 # --- Marketplace rules ----------------------------------------------------

@@ -18,6 +18,7 @@ from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup
 
 from merchants.models import Membership
+from offers.services import favourite_save
 from orders.services import (
     RefundReason,
     order_cancel,
@@ -25,6 +26,7 @@ from orders.services import (
     voucher_redeem,
     voucher_refund,
 )
+from rankings.services import rankings_compute
 from reviews.services import review_create
 
 from ..factories import (
@@ -101,6 +103,16 @@ def world(consumer, offer, store):
     cancelled = make_order(consumer, offer, 1)
     order_cancel(order_id=cancelled.pk, by=consumer)
     unpaid = make_order(consumer, limited, 1)
+    # A customer's visit, so that the rankings have something to rank.
+    visit = make_paid_order(UserFactory(), offer, 1).vouchers.get()
+    voucher_redeem(code=visit.code, store_id=store.pk, by=consumer)
+    review_create(user=visit.user, voucher_id=visit.pk, rating=4, text="Fine")
+    rankings_compute()
+    favourites = [
+        favourite_save(user=consumer, offer_id=offer.pk)[0],
+        favourite_save(user=consumer, merchant_id=offer.merchant_id)[0],
+        favourite_save(user=UserFactory(), offer_id=offer.pk)[0],  # someone else's
+    ]
     vouchers = [reviewed, used, undone, unused, refunded]
     ids = {
         "offers": [offer.pk, limited.pk, sold_out.pk],
@@ -111,6 +123,8 @@ def world(consumer, offer, store):
         "code": [voucher.code for voucher in vouchers],
         "quantity": [1, 2],
         "rating": [1, 5],
+        "favourites": [favourite.pk for favourite in favourites],
+        "merchant": [offer.merchant_id],
     }
     ids |= {"offer": ids["offers"], "voucher": ids["vouchers"]}
     return Token.objects.create(user=consumer).key, ids
@@ -184,5 +198,5 @@ def test_every_answer_is_one_the_schema_documents(app, world):
             except (Exception, FailureGroup) as failure:  # all reported together below
                 notes = "\n".join(getattr(failure, "__notes__", ()))  # the falsifying example
                 failures.append(f"{operation.label} ({mode.value}): {failure}\n{notes}")
-    assert operations >= 14
+    assert operations >= 18
     assert not failures, "\n\n".join(failures)

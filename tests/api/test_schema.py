@@ -142,7 +142,16 @@ def test_docs_list_exactly_the_codes_the_schema_gives(schema):
 
 # The apps whose refusals a page or the API can show (the presentation apps
 # raise some of their own, e.g. the dashboard's merchant switch).
-SCANNED_APPS = ("o2o", "accounts", "merchants", "offers", "orders", "payments", "reviews")
+SCANNED_APPS = (
+    "o2o",
+    "accounts",
+    "merchants",
+    "offers",
+    "orders",
+    "payments",
+    "reviews",
+    "rankings",
+)
 SCANNED_APPS += ("api", "dashboard", "moderation")  # presentation
 
 

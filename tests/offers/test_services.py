@@ -188,11 +188,6 @@ def test_offers_end_when_the_window_closes_or_stock_is_gone():
     assert status[running.pk] == Offer.Status.LIVE
 
 
-def test_favourite_toggles(consumer, offer):
-    assert services.favourite_toggle(user=consumer, offer=offer) is True
-    assert services.favourite_toggle(user=consumer, offer=offer) is False
-
-
 def test_view_counter_counts(offer):
     services.offer_record_view(offer_id=offer.pk)
     services.offer_record_view(offer_id=offer.pk)

@@ -259,10 +259,10 @@ def test_offer_page_query_count_for_a_logged_in_shopper(client, django_assert_nu
     offer = OfferFactory()
     client.force_login(UserFactory())
     client.get(reverse("offers:list"))  # a warm cache, as in steady state
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         client.get(reverse("offers:detail", args=[offer.pk]))
-    # session, user, unread count, merchant staff check, view count
-    with django_assert_num_queries(5):
+    # session, user, unread count, merchant staff check, saved or not, view count
+    with django_assert_num_queries(6):
         client.get(reverse("offers:detail", args=[offer.pk]))
 
 
