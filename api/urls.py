@@ -16,6 +16,7 @@ from .orders import (
     VoucherListApi,
     VoucherRefundApi,
 )
+from .places import BusinessAreaListApi, CategoryListApi, CityListApi, DistrictListApi
 from .reviews import ReviewCreateApi
 
 
@@ -41,6 +42,10 @@ v1 = [
     path("redemptions/", RedemptionCreateApi.as_view(), name="redemptions"),
     path("redemptions/<int:pk>/undo/", RedemptionUndoApi.as_view(), name="redemption-undo"),
     path("reviews/", ReviewCreateApi.as_view(), name="reviews"),
+    path("cities/", CityListApi.as_view(), name="cities"),
+    path("categories/", CategoryListApi.as_view(), name="categories"),
+    path("districts/", DistrictListApi.as_view(), name="districts"),
+    path("business-areas/", BusinessAreaListApi.as_view(), name="business-areas"),
 ]
 
 urlpatterns = [
