@@ -19,7 +19,16 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 	$(BIN)/pip install -q ".[dev]"
 	touch $@
 
-install: $(VENV)/.installed
+# Leaflet (the maps) and axe-core (the browser tests) from npm, when npm is
+# here; without it the site still runs, and its maps are lists of stores.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm not found: no maps (the pages list the stores); install Node.js for them."; \
+	fi
+
+install: $(VENV)/.installed node_modules/.installed
 
 ## make run: install, migrate, load demo data, start web + worker + beat.
 run: install

@@ -19,3 +19,13 @@ def user_register(*, email: str, password: str) -> User:
             return User.objects.create_user(email=email, password=password)
     except IntegrityError:
         raise DomainError("email_taken", _("An account with this e-mail already exists.")) from None
+
+
+@transaction.atomic
+def user_set_city(*, user: User, city_slug: str) -> User:
+    """Remember the city the user browses (a slug: the places sit above
+    accounts), so that their next session starts there."""
+    if user.city_slug != city_slug:
+        user.city_slug = city_slug
+        user.save(update_fields=["city_slug"])  # saved, so cached token users are dropped
+    return user

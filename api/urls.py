@@ -18,6 +18,7 @@ from .orders import (
     VoucherRefundApi,
 )
 from .rankings import RankingApi
+from .places import BusinessAreaListApi, CategoryListApi, CityListApi, DistrictListApi
 from .reviews import ReviewCreateApi
 
 
@@ -46,6 +47,10 @@ v1 = [
     path("rankings/", RankingApi.as_view(), name="rankings"),
     path("favourites/", FavouriteListCreateApi.as_view(), name="favourites"),
     path("favourites/<int:pk>/", FavouriteDeleteApi.as_view(), name="favourite"),
+    path("cities/", CityListApi.as_view(), name="cities"),
+    path("categories/", CategoryListApi.as_view(), name="categories"),
+    path("districts/", DistrictListApi.as_view(), name="districts"),
+    path("business-areas/", BusinessAreaListApi.as_view(), name="business-areas"),
 ]
 
 urlpatterns = [

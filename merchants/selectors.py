@@ -1,10 +1,14 @@
-"""Reads of merchants, stores and staff."""
+"""Reads of places, merchants, stores and staff."""
 
+import re
+
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
+from o2o.cache import softly
 
-from .models import City, Membership, Merchant, Store
+from .models import BusinessArea, Category, City, District, Membership, Merchant, Store
 
 
 def memberships_for_user(user: User) -> QuerySet[Membership]:
@@ -79,5 +83,87 @@ def top_rated_merchants(*, city: City | None, limit: int = 8) -> QuerySet[Mercha
     return qs.order_by("-rating", "-rating_count", "pk")[:limit]
 
 
+# --- Places ------------------------------------------------------------------
+# Every page's header names the shopper's city and offers the others, so the
+# cities are read from the cache (a handful of rows, each with its names in
+# every language: `.name` still reads the request's language). Saving or
+# deleting a city forgets them (merchants.apps); another process's copy lives
+# at most CITIES_SECONDS.
+CITIES_KEY = "places:cities"
+CITIES_SECONDS = 300
+
+
+def cities() -> list[City]:
+    """Every city, in the order the switcher shows them."""
+    found = softly(cache.get, CITIES_KEY)
+    if found is None:
+        found = list(City.objects.order_by("position", "slug"))
+        softly(cache.set, CITIES_KEY, found, CITIES_SECONDS)
+    return list(found)
+
+
+def forget_cities(**kwargs: object) -> None:
+    """A city changed: the next read asks the database (a post_save/post_delete receiver)."""
+    softly(cache.delete, CITIES_KEY)
+
+
+def city_by_slug(slug: object) -> City | None:
+    """The city with this slug, or None (anything that is not one of the
+    slugs, however long or odd, is simply not found: no query is made)."""
+    if not isinstance(slug, str) or not slug:
+        return None
+    return next((city for city in cities() if city.slug == slug), None)
+
+
 def default_city() -> City | None:
-    return City.objects.order_by("pk").first()
+    """The city a visitor who chose none browses: the first one made."""
+    return min(cities(), key=lambda city: city.pk, default=None)
+
+
+def chosen_city(
+    *, requested: object = None, remembered: object = None, user: User | None = None
+) -> City | None:
+    """The one rule for which city a request browses, first match wins:
+
+    1. `requested`: the request's own choice (`?city=` on a page or the API),
+       for that request only;
+    2. `remembered`: the city chosen earlier in this session;
+    3. the signed-in user's city (`User.city_slug`, kept across sessions);
+    4. the default city.
+
+    A slug that names no city (a stale link, a deleted city) is passed over.
+    """
+    user_city = getattr(user, "city_slug", None) if user and user.is_authenticated else None
+    for slug in (requested, remembered, user_city):
+        city = city_by_slug(slug)
+        if city is not None:
+            return city
+    return default_city()
+
+
+def districts_of(city: City) -> QuerySet[District]:
+    return District.objects.filter(city=city).order_by("slug")
+
+
+def business_areas_of(city: City) -> QuerySet[BusinessArea]:
+    """The city's business areas (商圈), by district, with their district."""
+    return (
+        BusinessArea.objects.filter(city=city)
+        .select_related("district")
+        .order_by("district__slug", "slug")
+    )
+
+
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
+
+
+def business_area(*, city: City, slug: object) -> BusinessArea | None:
+    """The city's business area with this slug, or None (a value that cannot
+    be a slug is not looked up at all)."""
+    if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
+        return None
+    return business_areas_of(city).filter(slug=slug).first()
+
+
+def categories() -> QuerySet[Category]:
+    return Category.objects.order_by("position", "slug")

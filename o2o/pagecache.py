@@ -79,11 +79,21 @@ class Lookup:
 
 
 def lookup(
-    request: HttpRequest, page: str, *, offer_id: int | None = None, whole_page: bool = False
+    request: HttpRequest,
+    page: str,
+    *,
+    offer_id: int | None = None,
+    whole_page: bool = False,
+    city: str | None = None,
 ) -> Lookup:
     """The versions and this request's fragments (and whole page, when asked
-    for an anonymous visitor), in one round trip."""
-    city = request.session.get("city", "") if hasattr(request, "session") else ""
+    for an anonymous visitor), in one round trip.
+
+    `city` is the slug of the city the page shows (the caller decides it:
+    the request's ?city=, the session's or the user's choice); without it,
+    the session's choice."""
+    if city is None:
+        city = request.session.get("city", "") if hasattr(request, "session") else ""
     raw = (
         f"{request.scheme}://{request.get_host()}|{request.get_full_path()}|{get_language()}|{city}"
     )

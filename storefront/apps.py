@@ -7,3 +7,12 @@ class StorefrontConfig(AppConfig):
 
     name = "storefront"
     verbose_name = _("Storefront")
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from . import receivers
+
+        user_logged_in.connect(
+            receivers.restore_city_at_login, dispatch_uid="storefront-city-at-login"
+        )

@@ -9,8 +9,9 @@ app_name = "offers"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("city/<slug:slug>/", views.choose_city, name="city"),
+    path("city/", views.choose_city, name="city"),
     path("deals/", views.offer_list, name="list"),
+    path("nearby/", views.nearby, name="nearby"),
     path("c/<slug:slug>/", views.offer_list, name="category"),
     path("deals/<int:pk>/", views.offer_detail, name="detail"),
     path("deals/<int:pk>/favourite/", views.favourite, name="favourite"),

@@ -5,6 +5,7 @@ They show offers with their merchants' reviews, so they live above both apps.
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,20 +17,17 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from merchants.models import Category, City, Merchant
-from merchants.selectors import default_city
+from merchants.models import Category, Merchant
+from merchants.selectors import business_areas_of, city_by_slug
 from o2o import pagecache
-from offers import selectors, services
+from o2o.http import safe_next
+from offers import geo, selectors, services
 from offers.models import Offer
 from reviews.selectors import reviews_for_merchant, reviews_for_offer
 
+from .cities import current_city, remember_city
+
 PAGE_SIZE = 20
-
-
-def current_city(request: HttpRequest) -> City | None:
-    slug = request.session.get("city")
-    city = City.objects.filter(slug=slug).first() if slug else None
-    return city or default_city()
 
 
 def _page(
@@ -40,6 +38,7 @@ def _page(
     *,
     offer_id: int | None = None,
     per_user: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    cache: bool = True,
 ) -> HttpResponse:
     """The page from cached fragments, built (and kept) when missing or
     stale; 404 when `build` finds nothing to show. `per_user` adds what only
@@ -47,20 +46,32 @@ def _page(
 
     An anonymous visitor with no messages waiting sees exactly what every
     other one does, except the CSRF token: their whole page is kept too, and
-    served with their token put in its slot.
+    served with their token put in its slot. Fragments are kept per city
+    (the one current_city decides); `cache=False` builds the page for this
+    request alone and keeps nothing.
     """
     anonymous = not request.user.is_authenticated and not len(messages.get_messages(request))
-    found = pagecache.lookup(request, page, offer_id=offer_id, whole_page=anonymous)
+    if cache:
+        city = current_city(request)
+        found = pagecache.lookup(
+            request,
+            page,
+            offer_id=offer_id,
+            whole_page=anonymous,
+            city=city.slug if city else "",
+        )
+    else:
+        found = pagecache.Lookup(None, [], None)
     if found.html is not None:
         return HttpResponse(found.html.replace(pagecache.CSRF_SLOT, get_token(request)))
-    parts, cacheable = found.parts, True
+    parts, cacheable = found.parts, cache
     if parts is None:
         parts = build()
         if parts is None:
             raise Http404
         # Previews of deals not on sale, shown to their staff, stay private;
         # so do refusals (a 400 for filters that cannot be used).
-        cacheable = parts.pop("cacheable", True)
+        cacheable = parts.pop("cacheable", True) and cache
         if cacheable:
             found.keep(parts)
     if anonymous and cacheable:
@@ -86,11 +97,23 @@ def home(request: HttpRequest) -> HttpResponse:
     return _page(request, "home", "offers/home.html", build)
 
 
-def choose_city(request: HttpRequest, slug: str) -> HttpResponseRedirect:
-    city = get_object_or_404(City, slug=slug)
-    request.session["city"] = city.slug
-    request.session["city_name"] = city.name
-    return redirect("offers:home")
+@require_POST
+def choose_city(request: HttpRequest) -> HttpResponseRedirect:
+    """The header's city switcher: remember the city (session, and account
+    when signed in) and go back to the page, without its own ?city=, which
+    would otherwise win over the choice just made."""
+    city = city_by_slug(request.POST.get("city"))
+    if city is None:
+        messages.error(request, _("There is no such city here; choose one from the list."))
+    else:
+        remember_city(request, city)
+    back = urlsplit(safe_next(request, "offers:home"))
+    query = [(k, v) for k, v in parse_qsl(back.query, keep_blank_values=True) if k != "city"]
+    return redirect(urlunsplit(back._replace(query=urlencode(query))))
+
+
+def _has_position(request: HttpRequest) -> bool:
+    return bool(request.GET.get("lat") or request.GET.get("lng"))
 
 
 def offer_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
@@ -131,7 +154,94 @@ def offer_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             parts.update(status=400, cacheable=False)
         return parts
 
-    return _page(request, "list", "offers/list.html", build)
+    # A list measured from a position (?lat=&lng=) is built for its request
+    # alone: kept, every point a phone sends would be one more cache entry.
+    return _page(request, "list", "offers/list.html", build, cache=not _has_position(request))
+
+
+# The distances the nearby page offers, in km; the first look uses the default.
+NEARBY_RADII = (1, 3, 5, 10, 20, 50)
+NEARBY_RADIUS_KM = 5
+
+
+def _km(radius: float) -> float | int:
+    return int(radius) if radius == int(radius) else radius
+
+
+def nearby(request: HttpRequest) -> HttpResponse:
+    """Deals nearest first, around the visitor's position ("near me": the
+    browser's, sent as ?lat=&lng= by static/o2o/nearby.js) or a business
+    area of the city (?area=, a plain select that works without script),
+    within a radius, with a map of their nearest stores.
+
+    A position is not tied to the city browsed (the radius bounds it); the
+    areas offered are the city's.
+    """
+    city = current_city(request)
+
+    def build() -> dict[str, Any]:
+        areas = list(business_areas_of(city)) if city else []
+        params = request.GET.copy()
+        errors: list[str] = []
+        area = None
+        if params.get("area"):  # a choice in the select wins over an old position
+            area = next((a for a in areas if a.slug == params["area"]), None)
+            if area is None:
+                errors.append(_("There is no such business area here; choose one from the list."))
+            else:
+                params["lat"], params["lng"] = str(area.latitude), str(area.longitude)
+        located = not errors and bool(params.get("lat") or params.get("lng"))
+        params.setdefault("radius_km", str(NEARBY_RADIUS_KM))
+        params["sort"] = "distance"
+        offer_filter = selectors.offer_list(params=params, city=None)
+        page = None
+        point = None
+        if located and offer_filter.is_valid():
+            point = offer_filter.position
+        elif located:
+            fields = offer_filter.form.fields
+            errors += [
+                f"{fields[name].label}: {error}" if name in fields else str(error)
+                for name, field_errors in offer_filter.form.errors.items()
+                for error in field_errors
+            ]
+        radius = offer_filter.form.cleaned_data.get("radius_km") if point else None
+        if point is not None:
+            offers = geo.with_nearest_stores(offer_filter.qs, point, radius_km=radius)
+            page = Paginator(offers, PAGE_SIZE).get_page(request.GET.get("page"))
+        if area is not None:
+            title = _("Deals near %(place)s") % {"place": area.name}
+        elif point is not None:
+            title = _("Deals near you")
+        else:
+            title = _("Nearby")
+        context = {
+            "title": title,
+            "areas": areas,
+            "area": area,
+            "point": point if area is None else None,  # the visitor's own, sent back
+            "here": point,
+            "here_label": area.name if area else "",
+            "radius": _km(radius or NEARBY_RADIUS_KM),
+            "can_widen": (radius or NEARBY_RADIUS_KM) < geo.MAX_RADIUS_KM,
+            # A distance asked for in the address is offered too, as chosen.
+            "radii": sorted({*NEARBY_RADII, _km(radius or NEARBY_RADIUS_KM)}),
+            "page": page,
+            "errors": errors,
+            "city": city,
+        }
+        parts: dict[str, Any] = {
+            "title": title,
+            "body": render_to_string("offers/_nearby_body.html", context, request),
+        }
+        if errors:
+            parts.update(status=400, cacheable=False)
+        return parts
+
+    # Around a business area the page is kept like any list (the city has a
+    # few dozen areas). Around a visitor's own position it is built for that
+    # request alone: every point a phone sends would be one more cache entry.
+    return _page(request, "nearby", "offers/nearby.html", build, cache=not _has_position(request))
 
 
 USER_ACTIONS = "<!--user-actions-->"

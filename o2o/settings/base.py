@@ -227,12 +227,44 @@ USE_TZ = True
 # (o2o.pagecache), a nonce would be cached with them. Stripe's hosts are added
 # on the Stripe payment page only (payments.views.stripe_pay), the API docs'
 # needs on the docs page only (api.urls).
+# --- Maps (offers.templatetags.places.store_map, static/o2o/map.js) ----------
+# Leaflet from npm (package.json), served by the app under static/leaflet/
+# when `npm ci` has put it in node_modules; without it the pages list the
+# stores and draw no map. Map tiles come only from MAP_TILES_URL, a Leaflet
+# URL template such as "https://{s}.tile.example.com/{z}/{x}/{y}.png" (its
+# provider's terms apply; MAP_TILES_ATTRIBUTION is shown on the map). Empty
+# (the default): no tiles, the pins on a plain background, and no page asks
+# another host for anything.
+LEAFLET_DIR = BASE_DIR / "node_modules" / "leaflet" / "dist"
+MAP_LEAFLET = env.bool("MAP_LEAFLET", default=True) and LEAFLET_DIR.is_dir()
+MAP_TILES_URL = env("MAP_TILES_URL", default="")
+MAP_TILES_ATTRIBUTION = env("MAP_TILES_ATTRIBUTION", default="")
+
+
+def tiles_source(url: str) -> str | None:
+    """The Content-Security-Policy source of a tile URL template: its scheme
+    and host, with a leading "{s}." subdomain as a wildcard."""
+    if not url:
+        return None
+    scheme, _sep, rest = url.partition("://")
+    host = rest.split("/", 1)[0]
+    if scheme not in ("https", "http") or not host:
+        raise ImproperlyConfigured("MAP_TILES_URL must be an http(s) URL template.")
+    host = host.replace("{s}.", "*.", 1)
+    if "{" in host:
+        raise ImproperlyConfigured("MAP_TILES_URL: only a leading {s}. may vary in the host.")
+    return f"{scheme}://{host}"
+
+
+MAP_TILES_SOURCE = tiles_source(MAP_TILES_URL)
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        # The map's tiles, from the one host the site is configured for.
+        "img-src": [SELF, "data:", *([MAP_TILES_SOURCE] if MAP_TILES_SOURCE else [])],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],
@@ -242,7 +274,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # Powerful features: none for anyone, except the camera (the redeem page
-# scans voucher QR codes) and geolocation ("near me" deals are planned), and
+# scans voucher QR codes) and geolocation (the "near me" button of /nearby/), and
 # those for our own pages only: no frame (Stripe's included) may ask, and the
 # browser still asks the person.
 PERMISSIONS_POLICY: dict[str, list[str]] = {
@@ -265,7 +297,9 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 # --- Static and media -----------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "static"]
+if LEAFLET_DIR.is_dir():
+    STATICFILES_DIRS.append(("leaflet", LEAFLET_DIR))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # The app serves uploaded media itself unless a CDN or proxy is put in front.
