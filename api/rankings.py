@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from merchants.models import City
-from merchants.selectors import default_city
+from merchants.selectors import chosen_city
 from o2o.api import refusals
 from o2o.errors import DomainError
 from rankings import selectors
@@ -49,12 +49,13 @@ SCOPE = ("city", "category", "district")
 
 
 def _city(request: HttpRequest) -> City | None:
-    """The city when the query names none: as the pages take it (the one the
-    session chose, else the site's first)."""
+    """The city when the query names none: the one the site shows this
+    caller (merchants.selectors.chosen_city: session, account, default)."""
     session = getattr(request, "session", None)
-    slug = session.get("city") if session is not None else None
-    chosen = City.objects.filter(slug=slug).first() if isinstance(slug, str) else None
-    return chosen or default_city()
+    return chosen_city(
+        remembered=session.get("city") if session is not None else None,
+        user=getattr(request, "user", None),
+    )
 
 
 class RankingApi(APIView):

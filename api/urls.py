@@ -17,8 +17,8 @@ from .orders import (
     VoucherListApi,
     VoucherRefundApi,
 )
-from .rankings import RankingApi
 from .places import BusinessAreaListApi, CategoryListApi, CityListApi, DistrictListApi
+from .rankings import RankingApi
 from .reviews import ReviewCreateApi
 
 

@@ -106,9 +106,9 @@ def test_rankings_page_query_count_is_fixed(client, django_assert_num_queries, n
     _ranked_deals(n)
     client.get("/healthz")
     client.get(reverse("offers:rankings"))  # the header's city name, cached
-    # city, categories and districts (the filters), rankings, entries with
+    # categories and districts (the filters; the city is cached), rankings, entries with
     # their deals, the deals' stores
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(reverse("offers:rankings"))
     assert response.content.decode().count('class="rank-badge') == 3 * min(n, 4)
 
@@ -119,7 +119,7 @@ def test_one_ranking_page_query_count_is_fixed(client, django_assert_num_queries
     client.force_login(UserFactory())
     client.get(reverse("offers:rankings"))
     # session, user, unread count, merchant staff check, the category asked
-    # for, and the six above
-    with django_assert_num_queries(11):
+    # for, and the five above
+    with django_assert_num_queries(10):
         response = client.get(reverse("offers:ranking", args=["best_rated"]), {"category": "food"})
     assert response.content.decode().count('class="rank-badge') == n
