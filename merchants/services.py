@@ -13,7 +13,16 @@ from o2o.errors import DomainError, NotFound, PermissionDenied
 from o2o.models import check_transition
 
 from . import signals
-from .models import Category, City, District, Membership, Merchant, MerchantEvent, Store
+from .models import (
+    BusinessArea,
+    Category,
+    City,
+    District,
+    Membership,
+    Merchant,
+    MerchantEvent,
+    Store,
+)
 from .selectors import works_at
 
 
@@ -43,6 +52,7 @@ def merchant_apply(
     email: str = "",
     business_licence: str = "",
     hours: str = "",
+    business_area: BusinessArea | None = None,
 ) -> Merchant:
     """A user applies to sell: a pending merchant, its first store, them as owner."""
     if Membership.objects.filter(user=user, role=Membership.Role.OWNER).exists():
@@ -68,6 +78,7 @@ def merchant_apply(
         longitude=longitude,
         phone=phone,
         hours=hours,
+        business_area=business_area,
     )
     Membership.objects.create(user=user, merchant=merchant, role=Membership.Role.OWNER)
     MerchantEvent.objects.create(merchant=merchant, to_status=merchant.status, by=user)
@@ -78,6 +89,7 @@ def merchant_apply(
 STORE_FIELDS = (
     "name",
     "district",
+    "business_area",
     "address",
     "latitude",
     "longitude",
@@ -87,13 +99,22 @@ STORE_FIELDS = (
 )
 
 
+def _check_place(merchant: Merchant, district: District | None, area: BusinessArea | None) -> None:
+    """A store's district is in its merchant's city; its business area, if any, in that district."""
+    if district is not None and district.city_id != merchant.city_id:
+        raise DomainError("district_not_in_city", _("That district is not in your city."))
+    if area is not None and (district is None or area.district_id != district.pk):
+        raise DomainError(
+            "business_area_not_in_district",
+            _("That business area is not in the store's district."),
+        )
+
+
 def store_create(*, merchant: Merchant, by: User | None = None, **fields: Any) -> Store:
     """A new branch. `by` (when a person, not the application itself) must manage the merchant."""
     if by is not None:
         staff_membership(by, merchant, manage=True)
-    district = fields.get("district")
-    if district is not None and district.city_id != merchant.city_id:
-        raise DomainError("district_not_in_city", _("That district is not in your city."))
+    _check_place(merchant, fields.get("district"), fields.get("business_area"))
     return Store.objects.create(
         merchant=merchant, **{k: v for k, v in fields.items() if k in STORE_FIELDS}
     )
@@ -102,9 +123,12 @@ def store_create(*, merchant: Merchant, by: User | None = None, **fields: Any) -
 @transaction.atomic
 def store_update(*, store: Store, by: User, **fields: Any) -> Store:
     staff_membership(by, store.merchant, manage=True)
-    district = fields.get("district")
-    if district is not None and district.city_id != store.merchant.city_id:
-        raise DomainError("district_not_in_city", _("That district is not in your city."))
+    district = fields.get("district", store.district)
+    old_area = store.business_area
+    moved = "district" in fields and "business_area" not in fields
+    if moved and old_area is not None and old_area.district_id != district.pk:
+        fields["business_area"] = None  # a store moved to another district leaves its area
+    _check_place(store.merchant, district, fields.get("business_area", store.business_area))
     locked = Store.objects.select_for_update().get(pk=store.pk)
     for name, value in fields.items():
         if name in STORE_FIELDS:

@@ -220,6 +220,7 @@ NOT_IN_THE_API = {
     "amount_mismatch",
     "bad_signature",
     "district_not_in_city",
+    "business_area_not_in_district",  # stores are edited on the dashboard only
     "invalid_list_price",
     "invalid_price",
     "invalid_sale_window",

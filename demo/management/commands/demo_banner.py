@@ -1,10 +1,17 @@
 """Print where the site runs and how to log in (used by `make run`)."""
 
+import unicodedata
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from .seed_demo import DEMO_PASSWORD, DEMO_USERS
+from demo.loader import DEMO_PASSWORD, DEMO_USERS
+from demo.places import CITIES
+
+
+def _columns(text: str) -> int:
+    """How many terminal columns `text` takes: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 class Command(BaseCommand):
@@ -15,8 +22,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, url: str, **options: Any) -> None:
         width = 72
+        cities = ", ".join(f"{city.en} {city.zh}" for city in CITIES)
         rows = [
             f"O2O Deals is starting on {url}",
+            "",
+            f"Cities: {cities}",
+            "Deals in English and Chinese (the footer switches the language).",
             "",
             *(f"  {email:<24} {role}" for email, role, _ in DEMO_USERS),
             f"  password for all: {DEMO_PASSWORD}",
@@ -28,5 +39,5 @@ class Command(BaseCommand):
         line = "+" + "-" * (width - 2) + "+"
         self.stdout.write(line)
         for row in rows:
-            self.stdout.write(f"| {row:<{width - 4}} |")
+            self.stdout.write(f"| {row}{' ' * (width - 4 - _columns(row))} |")
         self.stdout.write(line)
