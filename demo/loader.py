@@ -33,6 +33,7 @@ from offers.models import Offer
 from orders import services as order_services
 from orders.models import Order
 from payments import services as payment_services
+from rankings.services import rankings_compute
 from reviews import services as review_services
 
 from . import clock
@@ -126,6 +127,8 @@ class Loader:
                     f"{data.en} holds demo data of an earlier version (one city, in English): "
                     "`make clean` and `make run` load the new demo."
                 )
+        if loaded:  # the rankings of the history just made, before beat's first run
+            rankings_compute()
         return loaded
 
     def _categories(self) -> dict[str, Category]:
