@@ -17,6 +17,7 @@ from .orders import (
     VoucherRefundApi,
 )
 from .reviews import ReviewCreateApi
+from .search import SearchSuggestApi
 
 
 class ApiDocsView(SpectacularSwaggerSplitView):
@@ -41,6 +42,7 @@ v1 = [
     path("redemptions/", RedemptionCreateApi.as_view(), name="redemptions"),
     path("redemptions/<int:pk>/undo/", RedemptionUndoApi.as_view(), name="redemption-undo"),
     path("reviews/", ReviewCreateApi.as_view(), name="reviews"),
+    path("search/suggest/", SearchSuggestApi.as_view(), name="search-suggest"),
 ]
 
 urlpatterns = [

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from merchants.models import Category, City, Merchant
 from merchants.selectors import default_city
 from o2o import pagecache
-from offers import selectors, services
+from offers import search, selectors, services
 from offers.models import Offer
 from reviews.selectors import reviews_for_merchant, reviews_for_offer
 
@@ -102,12 +102,19 @@ def offer_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         offers = offer_filter.qs if valid else Offer.objects.none()
         page = Paginator(offers, PAGE_SIZE).get_page(request.GET.get("page"))
         query = request.GET.get("q", "")
+        search_help = None
+        if valid and query:
+            found = page.paginator.count > 0
+            search.record_search(request, query, found=found)
+            if not found:
+                search_help = search.empty_search_help(query, offers=offer_filter.queryset)
         context = {
             "filter": offer_filter,
             "page": page,
             "category": category,
             "city": city,
             "query": query,
+            "search_help": search_help,
             # On a phone the filters fold away unless some are in use.
             "filters_open": any(
                 value for key, value in request.GET.items() if key not in ("q", "page")
