@@ -1,12 +1,13 @@
 """The vendor-specific SQL of search, and only that: PostgreSQL's full text
 (a `tsvector` generated from the pre-segmented words with the `simple`
-configuration, a GIN index, `to_tsquery`, `ts_rank`) and pg_trgm for the
-nearest spelling; SQLite's FTS5 (an external-content table over the same
-words, `MATCH`, `bm25`) and difflib. offers.search speaks to `backend()`;
-nothing else here knows a vendor.
+configuration, weighted by column; a GIN index; `to_tsquery`, with weight
+labels to tell where a word was found) and pg_trgm for the nearest
+spelling; SQLite's FTS5 (an external-content table over the same words,
+MATCH, column filters) and difflib. offers.search speaks to `backend()`;
+nothing else here knows a vendor, and both answer the same.
 
-The tables behind it are made by migration 0004 (offers_searchdocument_vector
-GIN index and the trigram index of the vocabulary on PostgreSQL; the FTS5
+The tables behind it are made by migration 0004 (the GIN index of the
+vector and the trigram index of the vocabulary on PostgreSQL; the FTS5
 table offers_searchfts and the triggers that keep it on SQLite).
 """
 
@@ -15,19 +16,27 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery as PgSearchQuery
-from django.contrib.postgres.search import SearchRank, SearchVectorField
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models
-from django.db.models import F, Func, QuerySet
+from django.db.models import Case, FloatField, Func, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 
 from .words import Term
 
 # The FTS5 table's name is also its hidden column that MATCH is asked of.
 FTS_TABLE = "offers_searchfts"
-# Columns of the document, most telling first: PostgreSQL's weights A, B, C
-# (ts_rank: 1, 0.4, 0.2); FTS5's bm25 weights 10, 4, 1 (its `rank`, set in
-# migration 0004).
+# Relevance, the same on both databases: each word of the query counts by
+# where the deal says it: in its title or merchant's name, in the summary,
+# category or places, or only elsewhere (the initials and single characters
+# of Chinese words, there to be found by). Deals are short: how often or how
+# close together the words are says little, and PostgreSQL's ts_rank (which
+# ranks by closeness) and FTS5's bm25 (which saturates a column's weight and
+# needs many rows for its IDF) would each order the same deals their own way.
+TITLE = 1.0
+BODY = 0.3
+ELSEWHERE = 0.05
 # At most this many words are compared with difflib on SQLite.
 CANDIDATES = 50_000
 # "Did you mean": how alike two spellings must be (pg_trgm similarity; the
@@ -85,40 +94,77 @@ def _ts_lexeme(token: str) -> str:
     return "'" + token.replace("\\", "").replace("'", "") + "'"
 
 
-def tsquery(terms: Sequence[Term]) -> str:
-    """`to_tsquery` text: every term (AND), each by any of its forms (OR)."""
-    clauses = []
-    for term in terms:
-        forms = [_ts_lexeme(t) for t in term.exact]
-        forms += [f"{_ts_lexeme(t)}:*" for t in term.prefix]
-        if term.all_of:
-            forms.append("(" + " & ".join(_ts_lexeme(c) for c in term.all_of) + ")")
-        clauses.append("(" + " | ".join(forms) + ")")
-    return " & ".join(clauses)
+def _forms(term: Term, lexeme: Any, prefix: Any, all_of: Any, any_of: Any) -> str:
+    forms = [lexeme(t) for t in term.exact] + [prefix(t) for t in term.prefix]
+    if term.all_of:
+        forms.append(all_of([lexeme(c) for c in term.all_of]))
+    return any_of(forms)
 
 
-def fts5_query(terms: Sequence[Term]) -> str:
-    """An FTS5 query: every term (AND), each by any of its forms (OR). Every
-    token is a quoted string, so none is read as an operator (AND, NEAR, *)."""
-    clauses = []
+def tsquery(terms: Sequence[Term], weight: str = "") -> str:
+    """`to_tsquery` text: every term (AND), each by any of its forms (OR);
+    with `weight` (A, B), a term's words counted only in that column."""
+    return " & ".join(
+        _forms(
+            term,
+            lambda t: f"{_ts_lexeme(t)}:{weight}" if weight else _ts_lexeme(t),
+            lambda t: f"{_ts_lexeme(t)}:*{weight}",
+            lambda chars: "(" + " & ".join(chars) + ")",
+            lambda forms: "(" + " | ".join(forms) + ")",
+        )
+        for term in terms
+    )
+
+
+def fts5_query(terms: Sequence[Term], column: str = "") -> str:
+    """An FTS5 query: every term (AND), each by any of its forms (OR); with
+    `column`, only in that column. Every token is a quoted string, so none
+    is read as an operator (AND, NEAR, *, -, column names)."""
+    query = " AND ".join(
+        _forms(
+            term,
+            _quoted,
+            lambda t: f"{_quoted(t)}*",
+            lambda chars: "(" + " AND ".join(chars) + ")",
+            lambda forms: "(" + " OR ".join(forms) + ")",
+        )
+        for term in terms
+    )
+    return f"{{{column}}} : ({query})" if column else query
+
+
+def _relevance(found_in: Any, terms: Sequence[Term]) -> Any:
+    """Σ over the terms of where each is found: TITLE, BODY or ELSEWHERE.
+    `found_in(term, column)` is the condition that it is in that column."""
+    total: Any = Value(0.0)
     for term in terms:
-        forms = [_quoted(t) for t in term.exact]
-        forms += [f"{_quoted(t)}*" for t in term.prefix]
-        if term.all_of:
-            forms.append("(" + " AND ".join(_quoted(c) for c in term.all_of) + ")")
-        clauses.append("(" + " OR ".join(forms) + ")")
-    return " AND ".join(clauses)
+        total += Case(
+            When(found_in(term, "title"), then=Value(TITLE)),
+            When(found_in(term, "body"), then=Value(BODY)),
+            default=Value(ELSEWHERE),
+            output_field=FloatField(),
+        )
+    return total
+
+
+def _raw(terms: Sequence[Term], weight: str = "") -> PgSearchQuery:
+    return PgSearchQuery(tsquery(terms, weight), search_type="raw", config="simple")
 
 
 class PostgresBackend:
     vendor = "postgresql"
 
     def match(self, offers: QuerySet, terms: Sequence[Term]) -> QuerySet:
-        """The offers whose document matches, with `search_relevance`
-        (ts_rank; weights A 1, B 0.4, C 0.2)."""
-        query = PgSearchQuery(tsquery(terms), search_type="raw", config="simple")
-        return offers.filter(search_document__vector=query).alias(
-            search_relevance=SearchRank(F("search_document__vector"), query)
+        """The offers whose document matches (the GIN index), with
+        `search_relevance`: where each term is found, read from the weights
+        of the vector's words (the title's are A, the body's B)."""
+
+        def found_in(term: Term, column: str) -> Q:
+            weight = {"title": "A", "body": "B"}[column]
+            return Q(search_document__vector=_raw([term], weight))
+
+        return offers.filter(search_document__vector=_raw(terms)).alias(
+            search_relevance=_relevance(found_in, terms)
         )
 
     def nearest(self, words: Sequence[str], vocabulary: QuerySet) -> dict[str, str]:
@@ -162,10 +208,20 @@ class SqliteBackend:
     def match(self, offers: QuerySet, terms: Sequence[Term]) -> QuerySet:
         """The offers whose FTS5 row matches (offers.SearchFts, joined on its
         offer_id column, so that the MATCH runs once: migration 0004), with
-        `search_relevance`: bm25 with the column weights, negated so that
-        higher is better."""
+        `search_relevance`: where each term is found, from one more MATCH
+        per term and column, each run once (a subquery, not per row)."""
+
+        def found_in(term: Term, column: str) -> Q:
+            # The statement is constant; the query is a parameter. The rowid
+            # (the offer's id) is read without a look into the content table.
+            rows = RawSQL(  # noqa: S611
+                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",  # noqa: S608
+                [fts5_query([term], f"{column}_words")],
+            )
+            return Q(pk__in=rows)
+
         return offers.filter(search_fts__text__matches=fts5_query(terms)).alias(
-            search_relevance=-F("search_fts__rank")
+            search_relevance=_relevance(found_in, terms)
         )
 
     def nearest(self, words: Sequence[str], vocabulary: QuerySet) -> dict[str, str]:

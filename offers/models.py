@@ -246,11 +246,13 @@ class SearchDocument(models.Model):
     offer = models.OneToOneField(
         Offer, primary_key=True, on_delete=models.CASCADE, related_name="search_document"
     )
-    # The deal's title and its merchant's name: what counts most.
+    # The deal's title and its merchant's name (and the pinyin of their
+    # Chinese words): what counts most.
     title_words = models.TextField(blank=True)
-    # Summary, category, district and business area (in both languages).
+    # Summary, category, district and business area, in both languages (and
+    # the pinyin of their Chinese words).
     body_words = models.TextField(blank=True)
-    # The pinyin and initials of the Chinese words above, and each character.
+    # The initials of the Chinese words above, and each character alone.
     extra_words = models.TextField(blank=True)
     vector = models.GeneratedField(
         expression=DocumentVector("title_words", "body_words", "extra_words"),
@@ -269,7 +271,7 @@ class SearchDocument(models.Model):
 class SearchFts(models.Model):
     """SQLite only: the FTS5 table over SearchDocument (migration 0004),
     joined to offers on its offer_id column by offers.fulltext. `text` is
-    the hidden column named after the table (MATCH), `rank` its bm25 score."""
+    the hidden column named after the table, which MATCH is asked of."""
 
     offer = models.OneToOneField(
         Offer,
@@ -280,7 +282,6 @@ class SearchFts(models.Model):
         related_name="search_fts",
     )
     text = FtsField(db_column="offers_searchfts")
-    rank = models.FloatField()
 
     class Meta:
         managed = False

@@ -60,8 +60,8 @@ def _document(offer: Offer, places: Sequence[str]) -> SearchDocument:
     body = words.document_words(offer.summary, *_names(offer.category), *places)
     return SearchDocument(
         offer=offer,
-        title_words=" ".join(title),
-        body_words=" ".join(body),
+        title_words=" ".join(words.with_pinyin(title)),
+        body_words=" ".join(words.with_pinyin(body)),
         extra_words=" ".join(words.extra_words([*title, *body])),
     )
 
@@ -216,6 +216,10 @@ def rebuild_index() -> int:
 # -- places and categories: the dictionary's words and suggestions -------------
 
 PLACES_VERSION = "search:places:version"
+# Read again after this long whatever the version says: a process whose
+# cache is its own (the embedded default's local memory) hears of changes
+# made by another process only so.
+PLACES_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -229,7 +233,7 @@ class Place:
     keys_zh: tuple[str, ...]  # the Chinese name, its pinyin and initials
 
 
-_places: tuple[Any, tuple[Place, ...]] | None = None
+_places: tuple[Any, float, tuple[Place, ...]] | None = None
 
 
 def _compact(text: str) -> str:
@@ -265,13 +269,19 @@ def places() -> tuple[Place, ...]:
     while the version in the cache stays the same (places_changed)."""
     global _places
     version = softly(cache.get, PLACES_VERSION)
-    if _places is not None and version is not None and _places[0] == version:
-        return _places[1]
+    now = time.monotonic()
+    if (
+        _places is not None
+        and version is not None
+        and _places[0] == version
+        and now - _places[1] < PLACES_SECONDS
+    ):
+        return _places[2]
     loaded = _load_places()
     if version is None:
         softly(cache.add, PLACES_VERSION, time.time_ns(), None)
         version = softly(cache.get, PLACES_VERSION)
-    _places = (version, loaded)
+    _places = (version, now, loaded)
     return loaded
 
 

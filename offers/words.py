@@ -147,17 +147,28 @@ def document_words(*texts: str) -> list[str]:
     return list(found)
 
 
+def with_pinyin(words: Iterable[str]) -> list[str]:
+    """`words` and the pinyin of their Chinese words of two characters or
+    more (火锅 → huoguo), which is as telling as the word: typed in pinyin,
+    a word of the title still counts as the title's."""
+    found = dict.fromkeys(words)
+    for word in list(found):
+        if is_han(word) and len(word) >= 2:
+            full, _initials = pinyin(word)
+            if full:
+                found[full] = None
+    return list(found)
+
+
 def extra_words(words: Iterable[str]) -> list[str]:
-    """What the Chinese words among `words` bring besides themselves: their
-    pinyin and initials (two characters or more) and each character alone."""
+    """What else the Chinese words among `words` are found by: their
+    initials (two characters or more: hg) and each character alone."""
     found: dict[str, None] = {}
     for word in words:
         if not is_han(word):
             continue
         if len(word) >= 2:
-            full, initials = pinyin(word)
-            if full:
-                found[full] = None
+            _full, initials = pinyin(word)
             if len(initials) >= 2:
                 found[initials] = None
         found.update(dict.fromkeys(word))

@@ -33,9 +33,6 @@ SQLITE = [
     " title_words, body_words, extra_words,"
     " content='offers_searchdocument', content_rowid='offer_id',"
     " tokenize='unicode61 remove_diacritics 2')",
-    # The title counts most, then the rest, then pinyin and characters.
-    "INSERT INTO offers_searchfts(offers_searchfts, rank)"
-    " VALUES ('rank', 'bm25(0.0, 10.0, 4.0, 1.0)')",
     # Kept by the same writes as the content table.
     "CREATE TRIGGER offers_searchfts_insert AFTER INSERT ON offers_searchdocument BEGIN"
     f" INSERT INTO offers_searchfts(rowid, {COLUMNS}) VALUES (new.offer_id, {NEW}); END",
@@ -93,7 +90,6 @@ class Migration(migrations.Migration):
             fields=[
                 ('offer', models.OneToOneField(db_column='offer_id', db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, primary_key=True, related_name='search_fts', serialize=False, to='offers.offer')),
                 ('text', offers.fulltext.FtsField(db_column='offers_searchfts')),
-                ('rank', models.FloatField()),
             ],
             options={
                 'db_table': 'offers_searchfts',

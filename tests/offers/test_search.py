@@ -224,6 +224,15 @@ def test_a_title_match_beats_a_category_match_of_a_better_deal():
     ]
 
 
+@pytest.mark.parametrize("q", ["静安火锅", "hotpot jing'an"])
+def test_the_deal_that_says_it_in_its_title_comes_first(q):
+    w = make_world()
+    platter = deal("Beef platter", category=w.hotpot, district=w.jingan)
+    titled = deal("麻辣火锅 Spicy hotpot", category=w.noodles, district=w.jingan, area=w.temple)
+    _set(platter, reviews=30, stars=140, sold=80)
+    assert [o.pk for o in search.search(visible_offers(), q)] == [titled.pk, platter.pk]
+
+
 def test_an_empty_search_suggests_searches_that_find_deals(client, world):
     body = client.get(reverse("offers:list"), {"q": "hotpot massage"}).content.decode()
     assert "No deals match these filters." in body
