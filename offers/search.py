@@ -74,17 +74,17 @@ def _places_of(offer_ids: Sequence[int]) -> dict[int, list[str]]:
             offer_id__in=offer_ids, store__is_active=True
         ).values_list("offer_id", "store_id")
     )
-    stores = Store.objects.filter(pk__in={store for _offer, store in links}).select_related(
+    stores = Store.objects.filter(pk__in={store_id for _o, store_id in links}).select_related(
         "district", "business_area"
     )
-    names = {}
+    names: dict[int, list[str]] = {}
     for store in stores:
         names[store.pk] = _names(store.district)
         if store.business_area is not None:
             names[store.pk] += _names(store.business_area)
     places: dict[int, list[str]] = defaultdict(list)
-    for offer, store in links:
-        places[offer] += names[store]
+    for offer_id, store_id in links:
+        places[offer_id] += names[store_id]
     return places
 
 
