@@ -261,9 +261,6 @@ class SearchDocument(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        verbose_name = _("search document")
-
     def __str__(self) -> str:
         return self.title_words
 
@@ -313,8 +310,6 @@ class SearchQuery(models.Model):
     last_searched_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = _("search")
-        verbose_name_plural = _("searches")
         indexes = [models.Index(fields=["-count"], name="searchquery_count")]
 
     def __str__(self) -> str:

@@ -106,9 +106,6 @@ class Migration(migrations.Migration):
                 ('vector', models.GeneratedField(db_persist=True, expression=offers.fulltext.DocumentVector('title_words', 'body_words', 'extra_words'), output_field=django.contrib.postgres.search.SearchVectorField())),
                 ('updated_at', models.DateTimeField(auto_now=True)),
             ],
-            options={
-                'verbose_name': 'search document',
-            },
         ),
         migrations.CreateModel(
             name='SearchTerm',
@@ -127,8 +124,6 @@ class Migration(migrations.Migration):
                 ('last_searched_at', models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'search',
-                'verbose_name_plural': 'searches',
                 'indexes': [models.Index(fields=['-count'], name='searchquery_count')],
             },
         ),
