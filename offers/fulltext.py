@@ -49,9 +49,10 @@ NEAR_RATIO = 0.75
 
 class DocumentVector(Func):
     """The document's tsvector on PostgreSQL: each column's words with its
-    weight (title A, the rest B, pinyin and characters C). The words are
-    already cut and normalised (offers.words), so `simple` only lower-cases
-    them. NULL elsewhere: SQLite's index is its FTS5 table."""
+    weight (title A, body B, initials and characters C), which queries read
+    back to tell where a word was found. The words are already cut and
+    normalised (offers.words), so `simple` only lower-cases them. NULL
+    elsewhere: SQLite's index is its FTS5 table."""
 
     output_field = SearchVectorField()
     arity = 3

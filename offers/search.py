@@ -362,10 +362,12 @@ def search(offers: QuerySet[Offer], q: str) -> QuerySet[Offer]:
     terms = words.parse_query(q)
     if not terms:
         return offers.none()
-    matched = backend().match(offers, _corrected(terms))
-    return matched.alias(search_score=F("search_relevance") * (Value(1.0) + _quality())).order_by(
-        "-search_score", "-sold_count", "-pk"
-    )
+    return _best_first(backend().match(offers, _corrected(terms)))
+
+
+def _best_first(matched: QuerySet[Offer]) -> QuerySet[Offer]:
+    score = F("search_relevance") * (Value(1.0) + _quality())
+    return matched.alias(search_score=score).order_by("-search_score", "-sold_count", "-pk")
 
 
 # -- suggestions as you type ---------------------------------------------------
@@ -385,7 +387,7 @@ def _suggest_terms(text: str) -> list[words.Term]:
     return [words.Term(t.text, prefix=(t.text,)) if t.latin else t for t in words.parse_query(text)]
 
 
-def _place_suggestions(text: str, key: str) -> list[Suggestion]:
+def _place_suggestions(key: str) -> list[Suggestion]:
     chinese_first = words.is_han(key) or (get_language() or "").startswith("zh")
     found = []
     for place in places():
@@ -425,18 +427,13 @@ def suggest(q: str | None, *, offers: QuerySet[Offer]) -> list[Suggestion]:
         .values_list("text", flat=True)[:3]
     ]
     by_kind: dict[str, list[Suggestion]] = defaultdict(list)
-    for suggestion in _place_suggestions(text, key):
+    for suggestion in _place_suggestions(key):
         by_kind[suggestion.kind].append(suggestion)
     found += by_kind["category"][:2] + by_kind["area"][:2]
     terms = _suggest_terms(text)
     if terms:
-        hits = (
-            backend()
-            .match(offers, terms)
-            .alias(search_score=F("search_relevance") * (Value(1.0) + _quality()))
-            .order_by("-search_score", "-pk")
-            .values_list("title", "merchant__name")[:20]
-        )
+        matched = _best_first(backend().match(offers, terms))
+        hits = matched.values_list("title", "merchant__name")[:20]
         merchants = [Suggestion(name, "merchant") for _t, name in hits if _name_matches(name, key)]
         found += merchants[:3] + [Suggestion(title, "offer") for title, _m in hits]
     unique: dict[str, Suggestion] = {}

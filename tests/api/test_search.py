@@ -135,6 +135,13 @@ def test_absurd_searches_get_an_answer_never_an_error(api, world, q):
     assert api.get("/api/v1/offers/", {"q": q}).status_code == 200
 
 
+def test_a_nul_character_is_refused_by_the_search_and_ignored_by_suggestions(api, world):
+    response = api.get("/api/v1/offers/", {"q": "hot\x00pot"})
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert api.get(SUGGEST, {"q": "hot\x00"}).status_code == 200
+
+
 def test_a_search_of_ten_kilobytes_is_refused(api, world):
     response = api.get("/api/v1/offers/", {"q": "hotpot " * 1500})
     assert response.status_code == 400
