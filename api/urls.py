@@ -20,6 +20,7 @@ from .orders import (
 from .places import BusinessAreaListApi, CategoryListApi, CityListApi, DistrictListApi
 from .rankings import RankingApi
 from .reviews import ReviewCreateApi
+from .search import SearchSuggestApi
 
 
 class ApiDocsView(SpectacularSwaggerSplitView):
@@ -51,6 +52,7 @@ v1 = [
     path("categories/", CategoryListApi.as_view(), name="categories"),
     path("districts/", DistrictListApi.as_view(), name="districts"),
     path("business-areas/", BusinessAreaListApi.as_view(), name="business-areas"),
+    path("search/suggest/", SearchSuggestApi.as_view(), name="search-suggest"),
 ]
 
 urlpatterns = [

@@ -7,6 +7,7 @@ class OffersConfig(AppConfig):
     verbose_name = _("Offers")
 
     def ready(self) -> None:
-        from . import catalog_cache
+        from . import catalog_cache, search_upkeep
 
         catalog_cache.connect()
+        search_upkeep.connect()

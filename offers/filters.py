@@ -4,7 +4,7 @@ import re
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from merchants.models import Category, District
 from o2o.forms import BootstrapFormMixin, IdFilter
 
-from . import geo
+from . import geo, search
 from .models import Offer
 
 SORTS = {
@@ -147,7 +147,7 @@ class PositionFormMixin:
 
 
 class OfferFilter(filters.FilterSet):
-    q = filters.CharFilter(method="search", label=_("Search"))
+    q = filters.CharFilter(method="search", label=_("Search"), max_length=search.QUERY_MAX_LENGTH)
     category = filters.ModelChoiceFilter(
         queryset=Category.objects.all(),
         to_field_name="slug",
@@ -221,14 +221,9 @@ class OfferFilter(filters.FilterSet):
         return queryset  # all three at once, in filter_queryset
 
     def search(self, queryset: QuerySet[Offer], name: str, value: str) -> QuerySet[Offer]:
-        for word in value.split()[:5]:
-            queryset = queryset.filter(
-                Q(title__icontains=word)
-                | Q(summary__icontains=word)
-                | Q(merchant__name__icontains=word)
-                | Q(category__name__icontains=word)
-            )
-        return queryset
+        """Words in Chinese or English, with or without spaces, pinyin, a
+        misspelling (offers.search): the best matches first, unless `sort` asks otherwise."""
+        return search.search(queryset, value)
 
     def in_district(self, queryset: QuerySet[Offer], name: str, value: District) -> QuerySet[Offer]:
         return queryset.filter(stores__district=value).distinct()

@@ -1,8 +1,9 @@
-"""Offers (shown as "deals"), their images, events and favourites."""
+"""Offers (shown as "deals"), their images, events and favourites; search's index."""
 
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from merchants.models import Category, Merchant, Store
 from o2o.images import BoundedImageField
 from o2o.models import CurrencyField, MoneyField, TimeStamped
+
+from .fulltext import DocumentVector, FtsField
 
 
 class Offer(TimeStamped):
@@ -225,3 +228,89 @@ class Favourite(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} ♥ {self.offer_id or self.merchant_id}"
+
+
+# -- search (offers.search; the vendor-specific SQL in offers.fulltext) -------
+
+
+class SearchDocument(models.Model):
+    """What search finds a deal by: its words, cut and normalised once when
+    the deal, its merchant, stores, category or places change (offers.search).
+    Only deals a shopper may see have one (live, of an approved merchant);
+    the search still runs inside visible_offers() for the sale window.
+
+    PostgreSQL matches `vector`, generated from the three columns; SQLite
+    matches its FTS5 table (SearchFts), kept from them by triggers.
+    """
+
+    offer = models.OneToOneField(
+        Offer, primary_key=True, on_delete=models.CASCADE, related_name="search_document"
+    )
+    # The deal's title and its merchant's name (and the pinyin of their
+    # Chinese words): what counts most.
+    title_words = models.TextField(blank=True)
+    # Summary, category, district and business area, in both languages (and
+    # the pinyin of their Chinese words).
+    body_words = models.TextField(blank=True)
+    # The initials of the Chinese words above, and each character alone.
+    extra_words = models.TextField(blank=True)
+    vector = models.GeneratedField(
+        expression=DocumentVector("title_words", "body_words", "extra_words"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.title_words
+
+
+class SearchFts(models.Model):
+    """SQLite only: the FTS5 table over SearchDocument (migration 0004),
+    joined to offers on its offer_id column by offers.fulltext. `text` is
+    the hidden column named after the table, which MATCH is asked of."""
+
+    offer = models.OneToOneField(
+        Offer,
+        primary_key=True,
+        db_column="offer_id",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="search_fts",
+    )
+    text = FtsField(db_column="offers_searchfts")
+
+    class Meta:
+        managed = False
+        db_table = "offers_searchfts"
+
+    def __str__(self) -> str:
+        return str(self.pk)
+
+
+class SearchTerm(models.Model):
+    """A word of the visible deals that a misspelling can be corrected to
+    (Latin words, and the pinyin of Chinese words), with how to show it and
+    how many deals say it. PostgreSQL finds the nearest by trigrams."""
+
+    word = models.CharField(max_length=64, primary_key=True)
+    display = models.CharField(max_length=64)
+    documents = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class SearchQuery(models.Model):
+    """How often a search that found deals was made (offers.search.record_search):
+    the empty list's "popular searches" and the suggestions' `query` kind."""
+
+    text = models.CharField(max_length=64, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    last_searched_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["-count"], name="searchquery_count")]
+
+    def __str__(self) -> str:
+        return self.text

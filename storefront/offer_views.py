@@ -21,7 +21,7 @@ from merchants.models import Category, Merchant
 from merchants.selectors import business_areas_of, city_by_slug
 from o2o import pagecache
 from o2o.http import safe_next
-from offers import geo, selectors, services
+from offers import geo, search, selectors, services
 from offers.models import Offer
 from reviews.selectors import reviews_for_merchant, reviews_for_offer
 
@@ -129,12 +129,19 @@ def offer_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         offers = offer_filter.qs if valid else Offer.objects.none()
         page = Paginator(offers, PAGE_SIZE).get_page(request.GET.get("page"))
         query = request.GET.get("q", "")
+        search_help = None
+        if valid and query:
+            found = page.paginator.count > 0
+            search.record_search(request, query, found=found)
+            if not found:
+                search_help = search.empty_search_help(query, offers=offer_filter.queryset)
         context = {
             "filter": offer_filter,
             "page": page,
             "category": category,
             "city": city,
             "query": query,
+            "search_help": search_help,
             # On a phone the filters fold away unless some are in use.
             "filters_open": any(
                 value for key, value in request.GET.items() if key not in ("q", "page")
