@@ -420,7 +420,7 @@ class Loader:
         def favourites() -> None:
             for name, n in (("静安寺足道", 0), ("老弄堂生煎", 0), ("Old Lane Dumplings", 2)):
                 offer = by_name[name].offers[by_name[name].shop.deals[n].title]
-                offer_services.favourite_toggle(user=consumer, offer=offer)
+                offer_services.favourite_save(user=consumer, offer_id=offer.pk)
 
         self._at(self._days_ago(0.5, hour=9), favourites)
 
