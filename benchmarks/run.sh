@@ -36,6 +36,8 @@ $BIN/python manage.py migrate --noinput -v0
 $BIN/python manage.py collectstatic --noinput -v0
 $BIN/python manage.py seed_demo --no-images >/dev/null
 $BIN/python manage.py grow_bench_data --offers "$OFFERS" --vouchers "$VOUCHERS" | tail -2
+# grow_bench_data writes in bulk, past the index's upkeep: index the deals it made.
+$BIN/python manage.py rebuild_search_index | tail -1
 fi
 mkdir -p var
 # Fresh vouchers for the redemption run (each request redeems a new code).
