@@ -42,5 +42,8 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018  # imports every view module
+    from offers import words
+
+    words.warm_up()  # the search's dictionaries, before the first search needs them
     gc.collect()  # garbage now would otherwise be kept for good
     gc.freeze()

@@ -30,6 +30,11 @@ def test_workers_freeze_what_they_loaded_so_full_collections_stay_short() -> Non
         frozen = gc.get_freeze_count()
         assert frozen > 10_000  # the framework, the apps and every view
         assert len(gc.get_objects()) < frozen  # a full collection skips them
+        # The search's dictionaries are loaded: no shopper's first search waits for them.
+        from offers import words
+
+        assert words._jieba is not None
+        assert words.pinyin.cache_info().currsize > 0
     finally:
         gc.unfreeze()
 
