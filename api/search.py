@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -10,6 +11,8 @@ from rest_framework.views import APIView
 from o2o.api import refusals
 from offers import search
 from offers.selectors import visible_offers
+
+from .places import CITY_PARAMETER, city_asked
 
 KINDS = ("offer", "merchant", "category", "area", "query")
 
@@ -31,7 +34,8 @@ class SuggestOutput(serializers.Serializer):
 class SearchSuggestApi(APIView):
     """Up to 10 things to search for that begin like `q`, typed in English,
     Chinese or pinyin (`huo` → 火锅): popular searches, categories, places,
-    merchants and live deals."""
+    merchants and live deals of the city (`?city=`, else the caller's city,
+    as the offers' list and the site take it)."""
 
     permission_classes = (AllowAny,)
 
@@ -42,13 +46,26 @@ class SearchSuggestApi(APIView):
                 {"type": "string", "minLength": 1, "maxLength": search.SUGGEST_MAX_LENGTH},
                 required=True,
                 description="What has been typed so far.",
-            )
+            ),
+            CITY_PARAMETER,
         ],
-        responses={200: SuggestOutput, **refusals({400: ["q_required", "q_too_long"]})},
+        responses={
+            200: SuggestOutput,
+            **refusals({400: ["q_required", "q_too_long"], 404: ["city_not_found"]}),
+        },
     )
     def get(self, request: Request) -> Response:
         q = request.query_params.get("q", "")
-        found = search.suggest(q, offers=visible_offers())
+        try:
+            city = city_asked(request)
+        except NotFound:
+            if request.query_params.get("city"):
+                raise  # a city that does not exist
+            city = None  # a site with no city yet: everything
+        offers = visible_offers()
+        if city is not None:
+            offers = offers.filter(merchant__city=city)
+        found = search.suggest(q, offers=offers, city_id=city.pk if city else None)
         return Response(
             SuggestOutput(
                 {"q": q.strip(), "suggestions": [{"text": s.text, "kind": s.kind} for s in found]}

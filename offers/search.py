@@ -231,6 +231,7 @@ class Place:
     zh: str
     keys_en: tuple[str, ...]
     keys_zh: tuple[str, ...]  # the Chinese name, its pinyin and initials
+    city_id: int | None = None  # a district's or business area's city; None: every city
 
 
 _places: tuple[Any, float, tuple[Place, ...]] | None = None
@@ -260,7 +261,8 @@ def _load_places() -> tuple[Place, ...]:
     rows += [("area", a) for a in BusinessArea.objects.all()]
     for kind, row in rows:
         en, zh = row.name_en or "", row.name_zh_hans or ""
-        found.append(Place(kind, en, zh or en, _keys(en), _keys(zh) if zh else ()))
+        city_id = getattr(row, "city_id", None)
+        found.append(Place(kind, en, zh or en, _keys(en), _keys(zh) if zh else (), city_id))
     return tuple(found)
 
 
@@ -387,10 +389,12 @@ def _suggest_terms(text: str) -> list[words.Term]:
     return [words.Term(t.text, prefix=(t.text,)) if t.latin else t for t in words.parse_query(text)]
 
 
-def _place_suggestions(key: str) -> list[Suggestion]:
+def _place_suggestions(key: str, city_id: int | None = None) -> list[Suggestion]:
     chinese_first = words.is_han(key) or (get_language() or "").startswith("zh")
     found = []
     for place in places():
+        if city_id is not None and place.city_id not in (None, city_id):
+            continue  # a place of another city
         in_zh = any(k.startswith(key) for k in place.keys_zh)
         in_en = any(k.startswith(key) for k in place.keys_en)
         if in_zh or in_en:
@@ -403,10 +407,13 @@ def _name_matches(name: str, key: str) -> bool:
     return any(k.startswith(key) for k in _keys(name))
 
 
-def suggest(q: str | None, *, offers: QuerySet[Offer]) -> list[Suggestion]:
+def suggest(
+    q: str | None, *, offers: QuerySet[Offer], city_id: int | None = None
+) -> list[Suggestion]:
     """At most SUGGESTIONS things to search for that begin like `q`, in
-    English, Chinese or pinyin: popular searches, categories, places,
-    merchants and deals (of `offers`: the visible ones)."""
+    English, Chinese or pinyin: popular searches, categories, places (of
+    the city `city_id`, when given), merchants and deals (of `offers`: the
+    visible ones, of that city)."""
     text = (q or "").strip()
     if not text:
         raise DomainError("q_required", _("Type a few letters to get suggestions."))
@@ -427,7 +434,7 @@ def suggest(q: str | None, *, offers: QuerySet[Offer]) -> list[Suggestion]:
         .values_list("text", flat=True)[:3]
     ]
     by_kind: dict[str, list[Suggestion]] = defaultdict(list)
-    for suggestion in _place_suggestions(key):
+    for suggestion in _place_suggestions(key, city_id):
         by_kind[suggestion.kind].append(suggestion)
     found += by_kind["category"][:2] + by_kind["area"][:2]
     terms = _suggest_terms(text)

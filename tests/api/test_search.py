@@ -4,9 +4,11 @@ suggestions as you type (GET /api/v1/search/suggest/)."""
 import pytest
 from rest_framework.test import APIClient
 
+from merchants.models import BusinessArea
 from offers import services
 from offers.models import SearchQuery
 
+from ..factories import CityFactory, DistrictFactory, MerchantFactory, OfferFactory, StoreFactory
 from ..search_world import deal, make_world, owner_of
 
 pytestmark = pytest.mark.django_db
@@ -159,6 +161,42 @@ def test_an_api_search_costs_a_fixed_number_of_queries(api, django_assert_num_qu
     with django_assert_num_queries(4):
         response = api.get("/api/v1/offers/", {"q": "hotpto 静安"})
     assert response.json()["count"] == n
+    suggestions(api, "ho")  # warm: the cities in the cache
     # popular searches, the deals (their merchants)
     with django_assert_num_queries(2):
         suggestions(api, "hot")
+
+
+def test_suggestions_stay_within_the_city(api, world):
+    beijing = CityFactory(name="Beijing", slug="beijing", position=1)
+    chaoyang = DistrictFactory(city=beijing, name="Chaoyang", name_zh_hans="朝阳", slug="chaoyang")
+    BusinessArea.objects.create(
+        city=beijing,
+        district=chaoyang,
+        name="Sanlitun",
+        name_zh_hans="三里屯",
+        slug="sanlitun",
+        latitude=39.9365,
+        longitude=116.4477,
+    )
+    seller = MerchantFactory(city=beijing, category=world.hotpot)
+    store = StoreFactory(merchant=seller, district=chaoyang)
+    OfferFactory(merchant=seller, category=world.hotpot, title="Hotpot in Sanlitun", stores=[store])
+
+    def suggested(**params):
+        response = api.get(SUGGEST, params)
+        assert response.status_code == 200, response.content
+        return {s["text"] for s in response.json()["suggestions"]}
+
+    # The caller's city: the default one, Shanghai.
+    assert "Hotpot buffet" in suggested(q="hotpot")
+    assert "Hotpot in Sanlitun" not in suggested(q="hotpot")
+    assert "Sanlitun" not in suggested(q="sanli")
+    # Beijing asked for: its deals and places, not Shanghai's.
+    in_beijing = suggested(q="hotpot", city="beijing")
+    assert "Hotpot in Sanlitun" in in_beijing
+    assert "Hotpot buffet" not in in_beijing
+    assert "Sanlitun" in suggested(q="sanli", city="beijing")
+    refused = api.get(SUGGEST, {"q": "hotpot", "city": "atlantis"})
+    assert refused.status_code == 404
+    assert refused.json()["code"] == "city_not_found"
