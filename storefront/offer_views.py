@@ -142,9 +142,12 @@ def offer_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             "city": city,
             "query": query,
             "search_help": search_help,
-            # On a phone the filters fold away unless some are in use.
+            # On a phone the filters fold away unless some are in use (the
+            # language and the city of a link are not filters).
             "filters_open": any(
-                value for key, value in request.GET.items() if key not in ("q", "page")
+                value
+                for key, value in request.GET.items()
+                if key not in ("q", "page", "lang", "city")
             ),
         }
         if category:

@@ -425,3 +425,16 @@ def test_a_message_waiting_is_never_hidden_by_a_cached_page(client, offer):
     response = client.post(reverse("accounts:logout"), follow=True)
     assert "You are logged out." in response.content.decode()
     assert "You are logged out." not in client.get("/").content.decode()  # shown once
+
+
+def test_on_a_phone_the_filters_fold_away_unless_one_is_in_use(client):
+    OfferFactory()
+
+    def folded(**params):
+        html = client.get(reverse("offers:list"), params).content.decode()
+        return '<details class="filters mb-3">' in html
+
+    assert folded()
+    # A search, the language or the city of a shared link are not filters.
+    assert folded(q="hotpot", lang="zh-hans", city="shanghai")
+    assert not folded(sort="price")
