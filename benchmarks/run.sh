@@ -47,6 +47,8 @@ mkdir -p var
 read -r STORE_ID CASHIER_TOKEN < <($BIN/python benchmarks/redemption_setup.py var/bench-codes.txt $(( ROUNDS * 15000 * (1 + UPPER_BOUND) + 5000 )))
 $BIN/python manage.py shell -v 0 -c "from django.db import connection; connection.cursor().execute('VACUUM ANALYZE')" || true
 
+# Paths as visitors vary them, and a signed-in visitor's cookie (issue #15).
+COOKIE=$($BIN/python benchmarks/catalogue_urls.py var/bench-urls)
 OFFER_ID=$($BIN/python manage.py shell -v 0 -c "from offers.selectors import visible_offers; print(visible_offers().order_by('-sold_count').first().pk)")
 # The production web process (gunicorn.conf.py: sync workers, 2 per CPU).
 HOST=127.0.0.1 PORT=$PORT WEB_ACCESS_LOG=/dev/null $BIN/gunicorn o2o.wsgi --log-level warning \
@@ -66,6 +68,21 @@ run ceiling "http://127.0.0.1:$PORT/bench/ceiling/"
 run offer-list "http://127.0.0.1:$PORT/deals/?sort=best_selling"
 run offer-page "http://127.0.0.1:$PORT/deals/$OFFER_ID/"
 $BIN/python benchmarks/wrk_summary.py --compare var/bench-ceiling.txt var/bench-offer-list.txt var/bench-offer-page.txt
+
+varied() {  # name paths-file [cookie]: GETs of paths picked at random (benchmarks/paths.lua)
+  wrk -t2 -c32 -d3s -s benchmarks/paths.lua "http://127.0.0.1:$PORT" -- "$2" "${3:-}" > /dev/null
+  wrk -t2 -c32 -d"$DURATION" --latency -s benchmarks/paths.lua "http://127.0.0.1:$PORT" \
+    -- "$2" "${3:-}" > "var/bench-$1.txt"
+  $BIN/python benchmarks/wrk_summary.py "$1" "var/bench-$1.txt"
+}
+echo "the catalogue as visitors vary it (random category × district × sort × page, searches, nearby points):"
+run ceiling-again "http://127.0.0.1:$PORT/bench/ceiling/"
+varied browse var/bench-urls-browse.txt
+varied browse-signed-in var/bench-urls-browse.txt "$COOKIE"
+varied search-signed-in var/bench-urls-search.txt "$COOKIE"
+varied nearby var/bench-urls-nearby.txt
+$BIN/python benchmarks/wrk_summary.py --compare-varied var/bench-ceiling-again.txt \
+  var/bench-browse.txt var/bench-browse-signed-in.txt var/bench-search-signed-in.txt var/bench-nearby.txt
 
 echo "redemption (POST /api/v1/redemptions/, a new code each time; $ROUNDS rounds, each beside a ceiling run just before it):"
 tail -n 5000 var/bench-codes.txt > var/bench-codes-warm.txt  # the warm-up's own codes
