@@ -4,7 +4,7 @@ import re
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
@@ -226,7 +226,13 @@ class OfferFilter(filters.FilterSet):
         return search.search(queryset, value)
 
     def in_district(self, queryset: QuerySet[Offer], name: str, value: District) -> QuerySet[Offer]:
-        return queryset.filter(stores__district=value).distinct()
+        # EXISTS, not a join: a join repeats a deal once per store in the
+        # district, and its DISTINCT made the page and its count sort and
+        # compare every matching row.
+        usable_there = Offer.stores.through.objects.filter(
+            offer_id=OuterRef("pk"), store__district=value
+        )
+        return queryset.filter(Exists(usable_there))
 
     def sort_by(self, queryset: QuerySet[Offer], name: str, value: str) -> QuerySet[Offer]:
         if value == "distance":  # the form made sure there is a position

@@ -96,6 +96,17 @@ def test_district_filter_uses_the_stores(client):
     assert titles(client.get(reverse("offers:list"), {"district": "pudong"})) == ["Far away"]
 
 
+def test_a_deal_with_several_stores_in_the_district_is_listed_once(client):
+    pudong = DistrictFactory(name="Pudong", slug="pudong")
+    offer = OfferFactory(title="Two stores")
+    offer.stores.set(StoreFactory(merchant=offer.merchant, district=pudong) for _ in range(2))
+    response = client.get(reverse("offers:list"), {"district": "pudong"})
+    assert titles(response) == ["Two stores"]
+    api = client.get("/api/v1/offers/", {"district": "pudong"}).json()
+    assert api["count"] == 1
+    assert [o["title"] for o in api["results"]] == ["Two stores"]
+
+
 def test_bad_filter_values_answer_400_with_the_reasons_and_an_empty_list(client):
     OfferFactory()
     response = client.get(reverse("offers:list"), {"price_min": "lots", "sort": "nonsense"})
