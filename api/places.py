@@ -2,6 +2,7 @@
 areas, categories), named in the request's language (Accept-Language; a
 name missing in it falls back to English)."""
 
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -53,14 +54,21 @@ def city_asked(request: Request) -> City:
         if city is None:
             raise NotFound(*CITY_NOT_FOUND)
         return city
-    session = getattr(request._request, "session", None)
-    city = chosen_city(
-        remembered=session.get("city") if session is not None else None,
-        user=request.user,  # type: ignore[arg-type]
-    )
+    city = caller_city(request)
     if city is None:  # a site with no city at all
         raise NotFound(*CITY_NOT_FOUND)
     return city
+
+
+def caller_city(request: Request | HttpRequest) -> City | None:
+    """The city the site shows this caller (merchants.selectors.chosen_city:
+    the session's choice, their account's, else the default); None on a
+    site with no city."""
+    session = getattr(getattr(request, "_request", request), "session", None)
+    return chosen_city(
+        remembered=session.get("city") if session is not None else None,
+        user=getattr(request, "user", None),
+    )
 
 
 class CityListApi(APIView):

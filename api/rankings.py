@@ -1,6 +1,5 @@
 """API: the rankings (榜单) of a city, by kind, category and district."""
 
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -10,13 +9,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from merchants.models import City
-from merchants.selectors import chosen_city
 from o2o.api import refusals
 from o2o.errors import DomainError
 from rankings import selectors
 
 from .offers import OfferOutput
+from .places import caller_city
 
 
 class RankedOfferOutput(serializers.Serializer):
@@ -46,16 +44,6 @@ class RankingOutput(serializers.Serializer):
 
 
 SCOPE = ("city", "category", "district")
-
-
-def _city(request: HttpRequest) -> City | None:
-    """The city when the query names none: the one the site shows this
-    caller (merchants.selectors.chosen_city: session, account, default)."""
-    session = getattr(request, "session", None)
-    return chosen_city(
-        remembered=session.get("city") if session is not None else None,
-        user=getattr(request, "user", None),
-    )
 
 
 class RankingApi(APIView):
@@ -96,7 +84,7 @@ class RankingApi(APIView):
         # An empty value (a form's "all") is no filter.
         named = {name: request.query_params.get(name) or None for name in SCOPE}
         city, category, district = selectors.scope(
-            **named, default_city=_city(request) if named["city"] is None else None
+            **named, default_city=caller_city(request) if named["city"] is None else None
         )
         found = selectors.ranking(city=city, kind=kind, category=category, district=district)
         return Response(RankingOutput(found, context={"request": request}).data)

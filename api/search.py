@@ -2,7 +2,6 @@
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,7 +11,7 @@ from o2o.api import refusals
 from offers import search
 from offers.selectors import visible_offers
 
-from .places import CITY_PARAMETER, city_asked
+from .places import CITY_PARAMETER, caller_city, city_asked
 
 KINDS = ("offer", "merchant", "category", "area", "query")
 
@@ -56,12 +55,8 @@ class SearchSuggestApi(APIView):
     )
     def get(self, request: Request) -> Response:
         q = request.query_params.get("q", "")
-        try:
-            city = city_asked(request)
-        except NotFound:
-            if request.query_params.get("city"):
-                raise  # a city that does not exist
-            city = None  # a site with no city yet: everything
+        # A city that does not exist is refused; a site with no city yet: everything.
+        city = city_asked(request) if request.query_params.get("city") else caller_city(request)
         offers = visible_offers()
         if city is not None:
             offers = offers.filter(merchant__city=city)

@@ -48,12 +48,20 @@ def attempt(request: HttpRequest, *, scope: str) -> int | None:
         return None
     limit, period = parse_rate(str(rate))
     now = time.time()
-    window = int(now // period)
-    key = f"ratelimit:{scope}:{window}:{client_ip(request)}"
-    count = softly(_count, key, period, default=0)
-    if count <= limit:
+    if _counted(request, scope, period, now) <= limit:
         return None
     return math.ceil(period - now % period)
+
+
+def within(request: HttpRequest, *, name: str, limit: int, period: int) -> bool:
+    """Count one `name` from this request's client address in the current
+    window of `period` seconds; whether it is still within `limit`."""
+    return _counted(request, name, period, time.time()) <= limit
+
+
+def _counted(request: HttpRequest, name: str, period: int, now: float) -> int:
+    key = f"ratelimit:{name}:{int(now // period)}:{client_ip(request)}"
+    return int(softly(_count, key, period, default=0))
 
 
 def _count(key: str, period: int) -> int:

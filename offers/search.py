@@ -36,9 +36,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from merchants.models import BusinessArea, Category, District, Store
+from o2o import ratelimit
 from o2o.cache import softly
 from o2o.errors import DomainError
-from o2o.http import client_ip
 
 from . import words
 from .fulltext import backend
@@ -556,10 +556,9 @@ def record_search(request: HttpRequest, q: str, *, found: bool) -> bool:
     seen = list(session.get(SESSION_KEY, [])) if session is not None else []
     if digest in seen:
         return False
-    key = f"search:counted:{client_ip(request)}:{digest}"
-    softly(cache.add, key, 0, 24 * 60 * 60)
-    times = softly(cache.incr, key)
-    if times is not None and times > PER_ADDRESS_A_DAY:
+    if not ratelimit.within(
+        request, name=f"search-counted:{digest}", limit=PER_ADDRESS_A_DAY, period=24 * 60 * 60
+    ):
         return False
     _count_search(text)
     if session is not None:

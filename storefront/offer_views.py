@@ -17,8 +17,8 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from merchants.models import Category, Merchant
-from merchants.selectors import business_areas_of, city_by_slug
+from merchants.models import Category
+from merchants.selectors import business_areas_of, city_by_slug, visible_merchants
 from o2o import pagecache
 from o2o.http import safe_next
 from offers import geo, search, selectors, services
@@ -295,11 +295,7 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def merchant_page(request: HttpRequest, slug: str) -> HttpResponse:
-    merchant = get_object_or_404(
-        Merchant.objects.select_related("category", "city"),
-        slug=slug,
-        status=Merchant.Status.APPROVED,
-    )
+    merchant = get_object_or_404(visible_merchants().select_related("category", "city"), slug=slug)
     return render(
         request,
         "offers/merchant.html",
@@ -331,7 +327,7 @@ def favourite(request: HttpRequest, pk: int) -> HttpResponseRedirect:
 @require_POST
 def merchant_favourite(request: HttpRequest, slug: str) -> HttpResponseRedirect:
     """The merchant page's button: save the merchant, or (`remove`) unsave it."""
-    merchant = get_object_or_404(Merchant, slug=slug, status=Merchant.Status.APPROVED)
+    merchant = get_object_or_404(visible_merchants(), slug=slug)
     if request.POST.get("remove"):
         services.favourite_unsave(user=request.user, merchant_id=merchant.pk)  # type: ignore[arg-type]
         messages.info(request, _("Removed from your favourites."))

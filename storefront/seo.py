@@ -27,6 +27,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.referrals import REF_PARAM
 from merchants.models import City, Merchant
+from merchants.selectors import visible_merchants
 from o2o import pagecache
 from o2o.http import parse_id
 from o2o.i18n import LANG_PARAM
@@ -157,11 +158,7 @@ class MerchantSitemap(BilingualSitemap):
     priority = 0.6
 
     def items(self) -> QuerySet[Merchant]:
-        return (
-            Merchant.objects.filter(status=Merchant.Status.APPROVED)
-            .only("slug", "updated_at")
-            .order_by("pk")
-        )
+        return visible_merchants().only("slug", "updated_at").order_by("pk")
 
     def path(self, item: Merchant) -> str:
         return reverse("offers:merchant", args=[item.slug])
