@@ -12,6 +12,7 @@ PORT=${BENCH_PORT:-8090}
 ROUNDS=${BENCH_ROUNDS:-3}  # redemption rounds, each beside its own ceiling run
 ROUND=${BENCH_ROUND_DURATION:-10s}
 UPPER_BOUND=${BENCH_UPPER_BOUND:-0}  # 1: also the redemption's upper bound (README)
+ONLY=${BENCH_ONLY:-}  # "catalogue": only the catalogue as visitors vary it (for iterating)
 export DJANGO_SETTINGS_MODULE=o2o.settings.production
 export SECRET_KEY=benchmark-only-secret-key-not-for-production-use-0123456789
 export ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=False SECURE_COOKIES=False
@@ -44,6 +45,7 @@ $BIN/python manage.py rebuild_search_index | tail -1
 fi
 mkdir -p var
 # Fresh vouchers for the redemption run (each request redeems a new code).
+[ "$ONLY" = catalogue ] && ROUNDS=0
 read -r STORE_ID CASHIER_TOKEN < <($BIN/python benchmarks/redemption_setup.py var/bench-codes.txt $(( ROUNDS * 15000 * (1 + UPPER_BOUND) + 5000 )))
 $BIN/python manage.py shell -v 0 -c "from django.db import connection; connection.cursor().execute('VACUUM ANALYZE')" || true
 
@@ -64,25 +66,38 @@ run() {  # name url
   $BIN/python benchmarks/wrk_summary.py "$1" "var/bench-$1.txt"
 }
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB; $(date -u +%F)"
+if [ "$ONLY" != catalogue ]; then
 run ceiling "http://127.0.0.1:$PORT/bench/ceiling/"
 run offer-list "http://127.0.0.1:$PORT/deals/?sort=best_selling"
 run offer-page "http://127.0.0.1:$PORT/deals/$OFFER_ID/"
 $BIN/python benchmarks/wrk_summary.py --compare var/bench-ceiling.txt var/bench-offer-list.txt var/bench-offer-page.txt
+fi
 
 varied() {  # name paths-file [cookie]: GETs of paths picked at random (benchmarks/paths.lua)
   wrk -t2 -c32 -d3s -s benchmarks/paths.lua "http://127.0.0.1:$PORT" -- "$2" "${3:-}" > /dev/null
-  wrk -t2 -c32 -d"$DURATION" --latency -s benchmarks/paths.lua "http://127.0.0.1:$PORT" \
-    -- "$2" "${3:-}" > "var/bench-$1.txt"
+  $BIN/python benchmarks/cpu_per_request.py "var/bench-$1.txt" -- \
+    wrk -t2 -c32 -d"$DURATION" --latency -s benchmarks/paths.lua "http://127.0.0.1:$PORT" \
+    -- "$2" "${3:-}"
   $BIN/python benchmarks/wrk_summary.py "$1" "var/bench-$1.txt"
 }
 echo "the catalogue as visitors vary it (random category × district × sort × page, searches, nearby points):"
-run ceiling-again "http://127.0.0.1:$PORT/bench/ceiling/"
+wrk -t2 -c32 -d3s "http://127.0.0.1:$PORT/bench/ceiling/" > /dev/null
+$BIN/python benchmarks/cpu_per_request.py var/bench-ceiling-again.txt -- \
+  wrk -t2 -c32 -d"$DURATION" --latency "http://127.0.0.1:$PORT/bench/ceiling/"
+$BIN/python benchmarks/wrk_summary.py ceiling-again var/bench-ceiling-again.txt
 varied browse var/bench-urls-browse.txt
 varied browse-signed-in var/bench-urls-browse.txt "$COOKIE"
 varied search-signed-in var/bench-urls-search.txt "$COOKIE"
 varied nearby var/bench-urls-nearby.txt
 $BIN/python benchmarks/wrk_summary.py --compare-varied var/bench-ceiling-again.txt \
   var/bench-browse.txt var/bench-browse-signed-in.txt var/bench-search-signed-in.txt var/bench-nearby.txt
+# The same varied lists from a view with nothing around their query (benchmarks/views.py):
+# not the product, the most any design that asks the database per request could reach.
+sed 's|^/deals/|/bench/catalogue-upper-bound/|' var/bench-urls-browse.txt > var/bench-urls-upper-bound.txt
+echo "the varied list's upper bound (its query and kept cards, nothing else; not the product):"
+varied browse-upper-bound var/bench-urls-upper-bound.txt
+$BIN/python benchmarks/wrk_summary.py --compare-varied var/bench-ceiling-again.txt var/bench-browse-upper-bound.txt
+[ "$ONLY" = catalogue ] && exit 0
 
 echo "redemption (POST /api/v1/redemptions/, a new code each time; $ROUNDS rounds, each beside a ceiling run just before it):"
 tail -n 5000 var/bench-codes.txt > var/bench-codes-warm.txt  # the warm-up's own codes

@@ -17,7 +17,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from merchants.selectors import default_city
 from o2o.errors import DomainError
+from o2o.paging import OneQueryPaginator
+from offers import selectors as offer_selectors
+from offers.cards import cards
 from offers.models import Offer
 from orders import services
 
@@ -86,4 +90,29 @@ def redemption_upper_bound(request: HttpRequest) -> HttpResponse:
             "undone_at": None,
         },
         status=201,
+    )
+
+
+GRID = engines["django"].from_string(
+    "<!doctype html><title>deals</title><p>{{ count }} deals</p>"
+    "{% for card in cards %}<div>{{ card }}</div>{% endfor %}"
+)
+
+
+def catalogue_upper_bound(request: HttpRequest) -> HttpResponse:
+    """A varied list with nothing around its query: how fast the deal list
+    could be for any design that asks the database per request.
+
+    The same filters and sorts (offers.selectors.offer_list), its one query
+    with the count (o2o.paging), the same kept cards (offers.cards) and
+    nothing else: no header, menus or filter form, no page cache, no
+    session or messages. Not the product: a page without them is not a page
+    anyone would ship. Measured beside the ceiling by `make bench`.
+    """
+    offer_filter = offer_selectors.offer_list(params=request.GET, city=default_city())
+    if not offer_filter.is_valid():
+        return HttpResponse(status=400)
+    page = OneQueryPaginator(offer_filter.qs, 20).get_page(request.GET.get("page"))
+    return HttpResponse(
+        GRID.render({"cards": cards(list(page.object_list)), "count": page.paginator.count})
     )

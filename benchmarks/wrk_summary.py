@@ -71,9 +71,13 @@ elif sys.argv[1] in ("--compare", "--compare-varied"):
             f"p99 {ratio:.2f}× the ceiling's  → {'PASS' if ok else 'FAIL'}"
             f" (≥ {share_min:.0%}, ≤ {ratio_max}×, no errors)"
         )
+        if page["cpu"]:
+            print(f"  {'':<16} CPU per request (ms): {page['cpu']}")
 else:
     r = parse(sys.argv[2])
     print(
         f"  {sys.argv[1]:<12} {r['rps']:8.0f} req/s  p50 {r['p50']:6.1f} ms  "
         f"p99 {r['p99']:6.1f} ms  errors {r['errors']}"
     )
+    if r["cpu"]:
+        print(f"  {'':<12} CPU per request (ms): {r['cpu']}")

@@ -152,3 +152,41 @@ def offer_stock_changed(offer_id: int, *, crossed_zero: bool = False) -> None:
     transaction.on_commit(lambda: _bump(key))
     if crossed_zero:
         catalog_changed()
+
+
+# --- fragments shared by many pages (the deal cards) ---------------------------
+
+
+def fragments(keys: list[str]) -> tuple[int, dict[str, Any]]:
+    """The catalogue version and, of `keys`, the fragments kept under it, in
+    one round trip. Each is kept as (version, value): an entry of an older
+    version is left out. The version is 0 when the cache is unavailable."""
+    try:
+        found = cache.get_many([CATALOG, *keys])
+        if CATALOG not in found:
+            cache.add(CATALOG, time.time_ns(), timeout=None)
+            found[CATALOG] = cache.get(CATALOG, 0)
+    except Exception:
+        logger.warning("page cache unavailable", exc_info=True)
+        return 0, {}
+    version = int(found.pop(CATALOG) or 0)
+    return version, {
+        key: entry[1] for key, entry in found.items() if entry is not None and entry[0] == version
+    }
+
+
+# Fragments are exact for their catalogue version (and the values in their
+# key): they live longer than pages, which also show what time changes (a
+# sale window closing) and are kept PAGE_CACHE_SECONDS.
+FRAGMENT_SECONDS = 3600
+
+
+def keep_fragments(version: int, entries: dict[str, Any]) -> None:
+    """Keep fragments built under the catalogue `version` (as read before
+    building: if the catalogue changed meanwhile, they are already stale)."""
+    if version and entries:
+        softly(
+            cache.set_many,
+            {key: (version, value) for key, value in entries.items()},
+            FRAGMENT_SECONDS,
+        )

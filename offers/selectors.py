@@ -93,11 +93,22 @@ def offers_for_cards(qs: QuerySet[Offer]) -> QuerySet[Offer]:
     )
 
 
+# The long texts only the deal page shows.
+NOT_ON_CARDS = ("summary", "description", "includes", "fine_print", "status_reason")
+
+
+def offers_for_pages(qs: QuerySet[Offer]) -> QuerySet[Offer]:
+    """Offers as the pages' lists need them: the deal's own row without its
+    long texts. The cards fetch what they show of other rows, only for the
+    cards not already rendered (offers.cards)."""
+    return qs.defer(*NOT_ON_CARDS)
+
+
 def offer_list(*, params: Any, city: City | None = None) -> OfferFilter:
     qs = visible_offers()
     if city is not None:
         qs = qs.filter(merchant__city=city)
-    qs = offers_for_cards(qs).order_by("-sold_count", "-pk")
+    qs = offers_for_pages(qs).order_by("-sold_count", "-pk")
     return OfferFilter(params, queryset=qs)
 
 
@@ -105,7 +116,7 @@ def home(*, city: City | None) -> dict[str, Any]:
     qs = visible_offers()
     if city is not None:
         qs = qs.filter(merchant__city=city)
-    cards = offers_for_cards(qs)
+    cards = offers_for_pages(qs)
     return {
         "categories": list(Category.objects.all()),
         "hot_offers": list(cards.order_by("-sold_count", "-pk")[:8]),
@@ -136,7 +147,7 @@ def offer_detail(*, offer_id: int, user: User | None = None) -> Offer:
 
 
 def merchant_offers(*, merchant: Merchant) -> QuerySet[Offer]:
-    return offers_for_cards(visible_offers().filter(merchant=merchant)).order_by("-sold_count")
+    return offers_for_pages(visible_offers().filter(merchant=merchant)).order_by("-sold_count")
 
 
 def offers_for_merchant_dashboard(*, merchant: Merchant) -> QuerySet[Offer]:

@@ -3,25 +3,29 @@
 They show offers with their merchants' reviews, so they live above both apps.
 """
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from merchants.models import Category
+from merchants.models import Category, City
 from merchants.selectors import business_areas_of, city_by_slug, visible_merchants
 from o2o import pagecache
 from o2o.http import safe_next
+from o2o.paging import OneQueryPaginator
 from offers import geo, search, selectors, services
+from offers.filters import OfferFilter
 from offers.models import Offer
 from reviews.selectors import reviews_for_merchant, reviews_for_offer
 
@@ -116,6 +120,25 @@ def _has_position(request: HttpRequest) -> bool:
     return bool(request.GET.get("lat") or request.GET.get("lng"))
 
 
+def filter_form(offer_filter: OfferFilter, city: City | None) -> str:
+    """The list's form of filters and sorts, kept per language, city and the
+    values chosen (o2o.pagecache): the same few hundred forms serve every
+    page and sort of every list. A form with errors is rendered for its
+    request alone."""
+    if not offer_filter.is_valid():
+        return render_to_string("offers/_filter_form.html", {"filter": offer_filter})
+    data = offer_filter.form.data
+    chosen = sorted((name, data.getlist(name)) for name in offer_filter.form.fields if name in data)
+    raw = repr((get_language(), city.slug if city else "", chosen)).encode()
+    key = f"filterform:{hashlib.blake2b(raw, digest_size=16).hexdigest()}"
+    version, kept = pagecache.fragments([key])
+    if key in kept:
+        return str(kept[key])
+    html = render_to_string("offers/_filter_form.html", {"filter": offer_filter})
+    pagecache.keep_fragments(version, {key: html})
+    return html
+
+
 def offer_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     def build() -> dict[str, Any]:
         params = request.GET.copy()
@@ -127,7 +150,7 @@ def offer_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         offer_filter = selectors.offer_list(params=params, city=city)
         valid = offer_filter.is_valid()
         offers = offer_filter.qs if valid else Offer.objects.none()
-        page = Paginator(offers, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = OneQueryPaginator(offers, PAGE_SIZE).get_page(request.GET.get("page"))
         query = request.GET.get("q", "")
         search_help = None
         if valid and query:
@@ -137,6 +160,7 @@ def offer_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
                 search_help = search.empty_search_help(query, offers=offer_filter.queryset)
         context = {
             "filter": offer_filter,
+            "filter_form": mark_safe(filter_form(offer_filter, city)),  # noqa: S308 (our template)
             "page": page,
             "category": category,
             "city": city,
@@ -218,7 +242,7 @@ def nearby(request: HttpRequest) -> HttpResponse:
         radius = offer_filter.form.cleaned_data.get("radius_km") if point else None
         if point is not None:
             offers = geo.with_nearest_stores(offer_filter.qs, point, radius_km=radius)
-            page = Paginator(offers, PAGE_SIZE).get_page(request.GET.get("page"))
+            page = OneQueryPaginator(offers, PAGE_SIZE).get_page(request.GET.get("page"))
         if area is not None:
             title = _("Deals near %(place)s") % {"place": area.name}
         elif point is not None:

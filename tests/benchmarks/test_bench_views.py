@@ -54,3 +54,24 @@ def test_the_upper_bound_redeems_as_the_api_does(consumer, offer, store):
         403,
         "not_your_merchant",
     )
+
+
+def test_the_catalogue_upper_bound_lists_what_the_page_lists(client):
+    """It stands for the deal list's query and cards: the same deals, in the same order."""
+    import re
+
+    from benchmarks.views import catalogue_upper_bound
+
+    from ..factories import OfferFactory
+
+    for n, price in enumerate((30, 10, 20)):
+        OfferFactory(title=f"Deal {n}", price=price, list_price=100)
+    query = {"sort": "price"}
+    bound = catalogue_upper_bound(RequestFactory().get("/bench/catalogue-upper-bound/", query))
+    page = client.get("/deals/", query)
+    assert bound.status_code == page.status_code == 200
+    listed = re.compile(r"Deal \d")
+    assert listed.findall(bound.content.decode()) == ["Deal 1", "Deal 2", "Deal 0"]
+    assert listed.findall(page.content.decode()) == ["Deal 1", "Deal 2", "Deal 0"]
+    refused = catalogue_upper_bound(RequestFactory().get("/x/", {"price_min": "abc"}))
+    assert refused.status_code == 400

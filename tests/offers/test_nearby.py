@@ -305,8 +305,9 @@ def test_the_nearby_list_query_count_is_fixed(client, django_assert_num_queries,
         OfferFactory(merchant=merchant, stores=stores)
     client.get(reverse("offers:nearby"))  # the cities in the cache, as in steady state
     params = {"lat": HERE.lat, "lng": HERE.lng, "radius_km": "5"}
-    # business areas, count, page, their stores (the cards), their nearest stores (the map)
-    with django_assert_num_queries(5):
+    # business areas, the page with its count, the cards' merchants, categories
+    # and stores, the deals' nearest stores (the map)
+    with django_assert_num_queries(6):
         response = client.get(reverse("offers:nearby"), params)
     assert response.content.decode().count('class="card offer-card') == n
 

@@ -345,11 +345,11 @@ def test_a_search_page_costs_a_fixed_number_of_queries(client, django_assert_num
         deal(f"Hotpot set {i}", category=w.hotpot, district=w.jingan)
     client.get(reverse("offers:list"), {"q": "hotpto"})  # warm: session, places
     _forget_pages()
-    # As the list without a search (count, page, its stores, the filter
-    # form's categories and districts; the city comes from the cache), plus
-    # the nearest spellings of the Latin words and the count of the search
-    # for "popular searches".
-    with django_assert_num_queries(7):
+    # As the list without a search (the page with its count; the cards'
+    # merchants, categories and stores; the filter form's categories and
+    # districts; the city comes from the cache), plus the nearest spellings
+    # of the Latin words and the count of the search for "popular searches".
+    with django_assert_num_queries(8):
         client.get(reverse("offers:list"), {"q": "hotpto 静安"})
     with django_assert_num_queries(0):
         client.get(reverse("offers:list"), {"q": "hotpto 静安"})

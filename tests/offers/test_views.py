@@ -235,9 +235,10 @@ def test_home_query_count_is_fixed(client, django_assert_num_queries, n):
     _many(n)
     client.get("/")  # warm the session
     _forget_pages()
-    # categories, hot deals + their stores, new deals + their stores, top merchants
-    # (the cities come from the cache: merchants.selectors.cities)
-    with django_assert_num_queries(6):
+    # categories, hot deals, new deals, the cards' merchants, categories and
+    # stores (once for both lists: the new deals' cards are the hot deals'),
+    # top merchants (the cities come from the cache: merchants.selectors.cities)
+    with django_assert_num_queries(7):
         client.get("/")
     with django_assert_num_queries(0):  # then served from the page cache
         assert client.get("/").status_code == 200
@@ -247,8 +248,9 @@ def test_home_query_count_is_fixed(client, django_assert_num_queries, n):
 def test_offer_list_query_count_is_fixed(client, django_assert_num_queries, n):
     _many(n)
     client.get(reverse("offers:list"))  # a warm cache, as in steady state
-    # the filter's categories and districts, count, page, stores (the cities are cached)
-    with django_assert_num_queries(5):
+    # the filter form's categories and districts (the form of another sort is
+    # kept apart), the page with its count; the cards are kept, the cities cached
+    with django_assert_num_queries(3):
         client.get(reverse("offers:list"), {"sort": "price"})
     with django_assert_num_queries(0):
         client.get(reverse("offers:list"), {"sort": "price"})
@@ -376,11 +378,10 @@ def test_pages_still_work_when_the_cache_is_down(client, offer, monkeypatch):
     def down(*args, **kwargs):
         raise ConnectionError("cache is down")
 
-    monkeypatch.setattr(cache, "get_many", down)
-    monkeypatch.setattr(cache, "get", down)
-    monkeypatch.setattr(cache, "set", down)
-    monkeypatch.setattr(cache, "incr", down)
+    for operation in ("get_many", "get", "set", "set_many", "add", "incr"):
+        monkeypatch.setattr(cache, operation, down)
     assert offer.title in client.get(reverse("offers:detail", args=[offer.pk])).content.decode()
+    # The list's cards and filter form are rendered without being kept.
     assert offer.title in client.get(reverse("offers:list")).content.decode()
 
 
@@ -449,3 +450,22 @@ def test_on_a_phone_the_filters_fold_away_unless_one_is_in_use(client):
     # A search, the language or the city of a shared link are not filters.
     assert folded(q="hotpot", lang="zh-hans", city="shanghai")
     assert not folded(sort="price")
+
+
+def test_the_kept_filter_form_shows_each_visitors_own_choices(client):
+    food = CategoryFactory(name="Food", slug="food")
+    CategoryFactory(name="Spa", slug="spa")
+    OfferFactory(category=food)
+    selected = re.compile(r'<option value="(\w+)" selected>')
+
+    def chosen(**params):
+        body = client.get(reverse("offers:list"), params).content.decode()
+        form = body[body.index('class="row g-2 mt-2 filter-form"') :].split("</form>")[0]
+        return selected.findall(form)
+
+    assert chosen(category="food", sort="price") == ["food", "price"]
+    assert chosen(category="spa", sort="price") == ["spa", "price"]
+    assert chosen(category="food", sort="price", page=2) == ["food", "price"]
+    assert chosen(sort="newest") == ["newest"]
+    body = client.get(reverse("offers:list"), {"sort": "price", "lang": "zh-hans"}).content
+    assert "价格从低到高" in body.decode()
