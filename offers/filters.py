@@ -196,6 +196,12 @@ class OfferFilter(filters.FilterSet):
         model = Offer
         fields: list[str] = []
 
+    def __init__(self, *args: Any, city: Any = None, **kwargs: Any) -> None:
+        """With `city` (the pages' city), the districts offered are its own."""
+        super().__init__(*args, **kwargs)
+        if city is not None:
+            self.filters["district"].queryset = District.objects.filter(city=city)
+
     def get_form_class(self):  # type: ignore[no-untyped-def]
         return type(
             "OfferFilterForm", (BootstrapFormMixin, PositionFormMixin, super().get_form_class()), {}

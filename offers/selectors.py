@@ -109,7 +109,7 @@ def offer_list(*, params: Any, city: City | None = None) -> OfferFilter:
     if city is not None:
         qs = qs.filter(merchant__city=city)
     qs = offers_for_pages(qs).order_by("-sold_count", "-pk")
-    return OfferFilter(params, queryset=qs)
+    return OfferFilter(params, queryset=qs, city=city)
 
 
 def home(*, city: City | None) -> dict[str, Any]:

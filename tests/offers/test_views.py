@@ -469,3 +469,16 @@ def test_the_kept_filter_form_shows_each_visitors_own_choices(client):
     assert chosen(sort="newest") == ["newest"]
     body = client.get(reverse("offers:list"), {"sort": "price", "lang": "zh-hans"}).content
     assert "价格从低到高" in body.decode()
+
+
+def test_the_district_filter_offers_the_citys_own_districts(client):
+    shanghai, beijing = CityFactory(slug="shanghai"), CityFactory(slug="beijing")
+    DistrictFactory(city=shanghai, slug="jingan", name="Jing'an")
+    DistrictFactory(city=beijing, slug="chaoyang", name="Chaoyang")
+    body = client.get(reverse("offers:list"), {"city": "shanghai"}).content.decode()
+    form = body[body.index('class="row g-2 mt-2 filter-form"') :].split("</form>")[0]
+    assert 'value="jingan"' in form
+    assert 'value="chaoyang"' not in form
+    refused = client.get(reverse("offers:list"), {"city": "shanghai", "district": "chaoyang"})
+    assert refused.status_code == 400
+    assert "District" in refused.content.decode()
