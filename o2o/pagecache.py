@@ -181,12 +181,16 @@ def fragments(keys: list[str]) -> tuple[int, dict[str, Any]]:
 FRAGMENT_SECONDS = 3600
 
 
-def keep_fragments(version: int, entries: dict[str, Any]) -> None:
+def keep_fragments(
+    version: int, entries: dict[str, Any], *, seconds: int = FRAGMENT_SECONDS
+) -> None:
     """Keep fragments built under the catalogue `version` (as read before
-    building: if the catalogue changed meanwhile, they are already stale)."""
+    building: if the catalogue changed meanwhile, they are already stale).
+    A fragment keyed on what a client typed is kept only `seconds` as short
+    as a page, so made-up values cannot fill the cache for an hour."""
     if version and entries:
         softly(
             cache.set_many,
             {key: (version, value) for key, value in entries.items()},
-            FRAGMENT_SECONDS,
+            seconds,
         )

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
-from merchants.models import Category, District
+from merchants.models import Category, City, District
 from o2o.forms import BootstrapFormMixin, IdFilter
 
 from . import geo, search
@@ -196,7 +196,7 @@ class OfferFilter(filters.FilterSet):
         model = Offer
         fields: list[str] = []
 
-    def __init__(self, *args: Any, city: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, city: City | None = None, **kwargs: Any) -> None:
         """With `city` (the pages' city), the districts offered are its own."""
         super().__init__(*args, **kwargs)
         if city is not None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -120,6 +121,10 @@ def _has_position(request: HttpRequest) -> bool:
     return bool(request.GET.get("lat") or request.GET.get("lng"))
 
 
+# The filters whose values the list offers as choices: a few hundred forms.
+CHOICES = ("category", "district", "sort")
+
+
 def filter_form(offer_filter: OfferFilter, city: City | None) -> str:
     """The list's form of filters and sorts, kept per language, city and the
     values chosen (o2o.pagecache): the same few hundred forms serve every
@@ -135,7 +140,12 @@ def filter_form(offer_filter: OfferFilter, city: City | None) -> str:
     if key in kept:
         return str(kept[key])
     html = render_to_string("offers/_filter_form.html", {"filter": offer_filter})
-    pagecache.keep_fragments(version, {key: html})
+    # A form holding typed words or numbers lives as long as a page; one of
+    # the list's own choices (category, district, sort) for longer.
+    typed = any(name not in CHOICES for name, _values in chosen)
+    pagecache.keep_fragments(
+        version, {key: html}, **({"seconds": settings.PAGE_CACHE_SECONDS} if typed else {})
+    )
     return html
 
 

@@ -22,6 +22,12 @@ from ..factories import (
 pytestmark = pytest.mark.django_db
 
 
+def filter_form_of(response):
+    """The list's filter form, as the page shows it."""
+    body = response.content.decode()
+    return body[body.index('class="row g-2 mt-2 filter-form"') :].split("</form>")[0]
+
+
 def titles(response):
     return [o.title for o in response.context["page"].object_list]
 
@@ -459,9 +465,7 @@ def test_the_kept_filter_form_shows_each_visitors_own_choices(client):
     selected = re.compile(r'<option value="(\w+)" selected>')
 
     def chosen(**params):
-        body = client.get(reverse("offers:list"), params).content.decode()
-        form = body[body.index('class="row g-2 mt-2 filter-form"') :].split("</form>")[0]
-        return selected.findall(form)
+        return selected.findall(filter_form_of(client.get(reverse("offers:list"), params)))
 
     assert chosen(category="food", sort="price") == ["food", "price"]
     assert chosen(category="spa", sort="price") == ["spa", "price"]
@@ -475,10 +479,27 @@ def test_the_district_filter_offers_the_citys_own_districts(client):
     shanghai, beijing = CityFactory(slug="shanghai"), CityFactory(slug="beijing")
     DistrictFactory(city=shanghai, slug="jingan", name="Jing'an")
     DistrictFactory(city=beijing, slug="chaoyang", name="Chaoyang")
-    body = client.get(reverse("offers:list"), {"city": "shanghai"}).content.decode()
-    form = body[body.index('class="row g-2 mt-2 filter-form"') :].split("</form>")[0]
+    form = filter_form_of(client.get(reverse("offers:list"), {"city": "shanghai"}))
     assert 'value="jingan"' in form
     assert 'value="chaoyang"' not in form
     refused = client.get(reverse("offers:list"), {"city": "shanghai", "district": "chaoyang"})
     assert refused.status_code == 400
     assert "District" in refused.content.decode()
+
+
+def test_a_filter_form_holding_typed_words_is_kept_only_as_long_as_a_page(
+    client, monkeypatch, settings
+):
+    from o2o import pagecache
+
+    kept = []
+    real = pagecache.keep_fragments
+
+    def keep(version, entries, **kwargs):
+        kept.append(kwargs.get("seconds", pagecache.FRAGMENT_SECONDS))
+        real(version, entries, **kwargs)
+
+    monkeypatch.setattr(pagecache, "keep_fragments", keep)
+    client.get(reverse("offers:list"), {"sort": "price"})
+    client.get(reverse("offers:list"), {"sort": "price", "q": "made-up words 12345"})
+    assert kept == [pagecache.FRAGMENT_SECONDS, settings.PAGE_CACHE_SECONDS]
