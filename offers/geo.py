@@ -19,16 +19,13 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from django.db.models import (
-    Exists,
     F,
     FloatField,
     IntegerField,
     Min,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Value,
 )
 from django.db.models.expressions import Combinable
@@ -164,18 +161,24 @@ def with_distance(
     store exactly at the radius is in). Without, none is left out, and
     `distance_m` is None for an offer with no usable store within
     MAX_RADIUS_KM.
+
+    One pass over each offer's own stores (a join and MIN ... FILTER, grouped
+    by offer), after the radius has picked the offers from the stores in the
+    box: each (offer, store) pair is measured once, never every store in the
+    box again for every offer.
     """
-    near = usable_stores_near(point, radius_km).filter(offer_id=OuterRef("pk"))
-    nearest = (
-        near.order_by()
-        .values("offer_id")
-        .annotate(metres=Cast(Min(whole_metres(F("distance"))), IntegerField()))
-        .values("metres")
+    radius_m = _radius_m(radius_km)
+    metres = distance(point, "stores__")
+    usable = (
+        bounding_box(point, radius_m).q("stores__")
+        & Q(stores__is_active=True)
+        & Q(LessThanOrEqual(metres, radius_m))
     )
-    offers = offers.annotate(distance_m=Subquery(nearest, output_field=IntegerField()))
     if radius_km is not None:
-        offers = offers.filter(Exists(near))
-    return offers
+        offers = offers.filter(pk__in=usable_stores_near(point, radius_km).values("offer_id"))
+    return offers.annotate(
+        distance_m=Cast(Min(whole_metres(metres), filter=usable), IntegerField())
+    )
 
 
 def by_distance(offers: QuerySet[Offer]) -> QuerySet[Offer]:
