@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -123,30 +124,43 @@ def _has_position(request: HttpRequest) -> bool:
 
 # The filters whose values the list offers as choices: a few hundred forms.
 CHOICES = ("category", "district", "sort")
+# Where a search's words go in a kept form: every search with the same
+# filters shares one form, and each request puts its own words (escaped) in.
+SEARCH_SLOT = "search-words-slot-5e2a91"
 
 
 def filter_form(offer_filter: OfferFilter, city: City | None) -> str:
     """The list's form of filters and sorts, kept per language, city and the
     values chosen (o2o.pagecache): the same few hundred forms serve every
-    page and sort of every list. A form with errors is rendered for its
-    request alone."""
+    page, sort and search of every list. A form with errors is rendered for
+    its request alone."""
     if not offer_filter.is_valid():
         return render_to_string("offers/_filter_form.html", {"filter": offer_filter})
     data = offer_filter.form.data
-    chosen = sorted((name, data.getlist(name)) for name in offer_filter.form.fields if name in data)
-    raw = repr((get_language(), city.slug if city else "", chosen)).encode()
+    words = data.get("q") or ""
+    chosen = sorted(
+        (name, data.getlist(name))
+        for name in offer_filter.form.fields
+        if name in data and name != "q"
+    )
+    raw = repr((get_language(), city.slug if city else "", bool(words), chosen)).encode()
     key = f"filterform:{hashlib.blake2b(raw, digest_size=16).hexdigest()}"
     version, kept = pagecache.fragments([key])
-    if key in kept:
-        return str(kept[key])
-    html = render_to_string("offers/_filter_form.html", {"filter": offer_filter})
-    # A form holding typed words or numbers lives as long as a page; one of
-    # the list's own choices (category, district, sort) for longer.
-    typed = any(name not in CHOICES for name, _values in chosen)
-    pagecache.keep_fragments(
-        version, {key: html}, **({"seconds": settings.PAGE_CACHE_SECONDS} if typed else {})
-    )
-    return html
+    html = kept.get(key)
+    if html is None:
+        shown = offer_filter
+        if words:
+            slotted = data.copy()
+            slotted["q"] = SEARCH_SLOT
+            shown = OfferFilter(slotted, queryset=offer_filter.queryset, city=city)
+        html = render_to_string("offers/_filter_form.html", {"filter": shown})
+        # A form holding typed numbers or a position lives as long as a page;
+        # one of the list's own choices (category, district, sort) longer.
+        typed = any(name not in CHOICES for name, _values in chosen)
+        pagecache.keep_fragments(
+            version, {key: html}, **({"seconds": settings.PAGE_CACHE_SECONDS} if typed else {})
+        )
+    return str(html).replace(SEARCH_SLOT, escape(words))
 
 
 def offer_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:

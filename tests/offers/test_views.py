@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from merchants.models import Merchant
 from offers.models import Offer
@@ -501,5 +502,25 @@ def test_a_filter_form_holding_typed_words_is_kept_only_as_long_as_a_page(
 
     monkeypatch.setattr(pagecache, "keep_fragments", keep)
     client.get(reverse("offers:list"), {"sort": "price"})
-    client.get(reverse("offers:list"), {"sort": "price", "q": "made-up words 12345"})
+    client.get(reverse("offers:list"), {"sort": "price", "price_min": "12345"})
     assert kept == [pagecache.FRAGMENT_SECONDS, settings.PAGE_CACHE_SECONDS]
+
+
+def test_searches_share_one_kept_form_each_showing_its_own_words(client, monkeypatch):
+    from storefront import offer_views
+
+    OfferFactory(title="Hotpot for two")
+    renders = []
+    real = offer_views.render_to_string
+
+    def counting(name, *args, **kwargs):
+        renders.append(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(offer_views, "render_to_string", counting)
+    for words in ("hotpot", "spa day", '"><script>alert(1)</script>'):
+        form = filter_form_of(client.get(reverse("offers:list"), {"q": words, "sort": "price"}))
+        assert f'value="{escape(words)}"' in form
+        assert "<script>" not in form
+        assert "search-words-slot" not in form
+    assert renders.count("offers/_filter_form.html") == 1
