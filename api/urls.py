@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from o2o.api import not_found
 
 from .accounts import MeApi, RegisterApi, TokenApi
+from .coupons import CampaignClaimApi, CampaignListApi, CouponListApi
 from .favourites import FavouriteDeleteApi, FavouriteListCreateApi
 from .offers import OfferDetailApi, OfferListApi
 from .orders import (
@@ -46,6 +47,11 @@ v1 = [
     path("redemptions/<int:pk>/undo/", RedemptionUndoApi.as_view(), name="redemption-undo"),
     path("reviews/", ReviewCreateApi.as_view(), name="reviews"),
     path("rankings/", RankingApi.as_view(), name="rankings"),
+    path("coupons/", CouponListApi.as_view(), name="coupons"),
+    path("coupon-campaigns/", CampaignListApi.as_view(), name="coupon-campaigns"),
+    path(
+        "coupon-campaigns/<int:pk>/claim/", CampaignClaimApi.as_view(), name="coupon-campaign-claim"
+    ),
     path("favourites/", FavouriteListCreateApi.as_view(), name="favourites"),
     path("favourites/<int:pk>/", FavouriteDeleteApi.as_view(), name="favourite"),
     path("cities/", CityListApi.as_view(), name="cities"),

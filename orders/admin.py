@@ -1,10 +1,11 @@
 from django.contrib import admin
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from o2o.admin import EventInline, ReadOnlyAdmin, run_service
 
 from . import services
-from .models import Order, OrderEvent, Redemption, Voucher
+from .models import Coupon, CouponCampaign, Order, OrderEvent, Redemption, Voucher
 
 
 class OrderEventInline(EventInline):
@@ -55,3 +56,61 @@ class VoucherAdmin(ReadOnlyAdmin):
 class RedemptionAdmin(ReadOnlyAdmin):
     list_display = ("voucher", "store", "by", "created_at", "undone_at")
     search_fields = ("voucher__code", "store__name")
+
+
+@admin.register(CouponCampaign)
+class CouponCampaignAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Every campaign, the platform's and the merchants': what each has
+    issued and how many were used; pause, resume or stop any."""
+
+    list_display = (
+        "title", "merchant", "kind", "value", "min_spend", "scope", "audience",
+        "issued_count", "quantity", "used", "status",
+    )  # fmt: skip
+    list_filter = ("status", "kind", "scope", "audience")
+    search_fields = ("title", "promo_code", "merchant__name")
+    readonly_fields = ("issued_count", "status")
+    filter_horizontal = ("scope_offers",)
+    raw_id_fields = ("merchant", "scope_merchant")
+    actions = ("pause", "resume", "stop")
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("merchant")
+            .annotate(used_count=Count("coupons", filter=Q(coupons__status=Coupon.Status.USED)))
+        )
+
+    @admin.display(description=_("used"), ordering="used_count")
+    def used(self, campaign: CouponCampaign) -> int:
+        return campaign.used_count  # type: ignore[attr-defined,no-any-return]
+
+    def _set(self, request, queryset, status):  # type: ignore[no-untyped-def]
+        run_service(
+            self,
+            request,
+            queryset,
+            lambda c: services.campaign_set_status(
+                campaign_id=c.pk, status=status, by=request.user
+            ),
+        )
+
+    @admin.action(description=_("Pause selected campaigns"))
+    def pause(self, request, queryset):  # type: ignore[no-untyped-def]
+        self._set(request, queryset, CouponCampaign.Status.PAUSED)
+
+    @admin.action(description=_("Resume selected campaigns"))
+    def resume(self, request, queryset):  # type: ignore[no-untyped-def]
+        self._set(request, queryset, CouponCampaign.Status.ACTIVE)
+
+    @admin.action(description=_("Stop selected campaigns (for good)"))
+    def stop(self, request, queryset):  # type: ignore[no-untyped-def]
+        self._set(request, queryset, CouponCampaign.Status.STOPPED)
+
+
+@admin.register(Coupon)
+class CouponAdmin(ReadOnlyAdmin):
+    list_display = ("campaign", "user", "source", "status", "valid_until", "order", "used_at")
+    list_filter = ("status", "source")
+    search_fields = ("user__email", "campaign__title")

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from merchants.models import Store
+from merchants.models import Category, Merchant, Store
 from o2o.models import ActorField, CurrencyField, MoneyField, StatusEvent, TimeStamped
 from offers.models import Offer
 
@@ -250,3 +250,172 @@ class RedeemFailures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} @ {self.window}: {self.count}"
+
+
+# --- coupons (优惠券) and red packets (红包) ---------------------------------
+
+
+class CouponCampaign(TimeStamped):
+    """Coupons issued by the platform or by a merchant: what each takes off,
+    on what, for whom, how many, and how long each coupon lasts.
+
+    Coupons live beside orders because an order spends one and who may claim
+    some (new users, a merchant's past buyers) is read from orders. A red
+    packet is a coupon granted (welcome, referral, an admin) rather than
+    claimed; a promo code is typed at checkout.
+    """
+
+    class Kind(models.TextChoices):
+        AMOUNT = "amount", _("Amount off")
+        PERCENT = "percent", _("Percent off")
+
+    class Scope(models.TextChoices):
+        PLATFORM = "platform", _("Every deal")
+        MERCHANT = "merchant", _("One merchant's deals")
+        OFFERS = "offers", _("Chosen deals")
+        CATEGORY = "category", _("A category")
+
+    class Audience(models.TextChoices):
+        ANYONE = "anyone", _("Anyone")
+        NEW_USERS = "new_users", _("New customers (no paid order yet)")
+        PAST_BUYERS = "past_buyers", _("The merchant's past buyers")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        STOPPED = "stopped", _("Stopped")
+
+    TRANSITIONS: dict[str, set[str]] = {
+        "active": {"paused", "stopped"},
+        "paused": {"active", "stopped"},
+        "stopped": set(),
+    }
+
+    title = models.CharField(_("title"), max_length=80)
+    # The issuer pays the discount: None is the platform (a platform cost),
+    # a merchant's campaign reduces that merchant's earnings.
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="coupon_campaigns",
+        verbose_name=_("issued by merchant"),
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.AMOUNT)
+    # Amount off (in `currency`), or percent off (1-100) capped by max_discount.
+    value = models.DecimalField(_("value"), max_digits=10, decimal_places=2)
+    max_discount = MoneyField(_("largest discount"), null=True, blank=True, default=None)
+    min_spend = MoneyField(_("minimum spend"))
+    currency = CurrencyField()
+    scope = models.CharField(
+        _("applies to"), max_length=10, choices=Scope.choices, default=Scope.PLATFORM
+    )
+    scope_merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("merchant it applies to"),
+    )
+    scope_offers = models.ManyToManyField(
+        Offer, blank=True, related_name="+", verbose_name=_("deals it applies to")
+    )
+    scope_category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("category it applies to"),
+    )
+    audience = models.CharField(
+        _("who may get it"), max_length=12, choices=Audience.choices, default=Audience.ANYONE
+    )
+    # Shown on deal and campaign pages to be claimed (领券); otherwise only
+    # granted or typed as a promo code.
+    claimable = models.BooleanField(_("claimable"), default=True)
+    promo_code = models.CharField(
+        _("promo code"), max_length=32, unique=True, null=True, blank=True
+    )
+    # Coupons can be got from starts_at to ends_at (open-ended without).
+    starts_at = models.DateTimeField(_("from"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("until"), null=True, blank=True)
+    # Each coupon is valid until a fixed moment, or for N days from getting it.
+    valid_until = models.DateTimeField(_("coupons valid until"), null=True, blank=True)
+    valid_days = models.PositiveSmallIntegerField(
+        _("coupons valid for (days)"), null=True, blank=True
+    )
+    quantity = models.PositiveIntegerField(_("coupons in all"), null=True, blank=True)
+    # Counted by the claim's conditional UPDATE: never above `quantity`.
+    issued_count = models.PositiveIntegerField(_("coupons issued"), default=0)
+    per_user_limit = models.PositiveSmallIntegerField(_("per customer"), default=1)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE
+    )
+
+    class Meta:
+        verbose_name = _("coupon campaign")
+        verbose_name_plural = _("coupon campaigns")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__isnull=True) | Q(issued_count__lte=F("quantity")),
+                name="coupon_campaign_never_over_issued",
+            ),
+            models.CheckConstraint(condition=Q(value__gt=0), name="coupon_campaign_value_positive"),
+            models.CheckConstraint(
+                condition=~Q(kind="percent") | Q(value__lte=100),
+                name="coupon_campaign_percent_at_most_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=False) | Q(valid_days__isnull=False),
+                name="coupon_campaign_has_validity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def left(self) -> int | None:
+        return None if self.quantity is None else max(self.quantity - self.issued_count, 0)
+
+
+class Coupon(TimeStamped):
+    """One customer's coupon of a campaign: available until used on an order
+    or past its validity; a whole-order refund in time gives it back."""
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", _("Available")
+        USED = "used", _("Used")
+
+    class Source(models.TextChoices):
+        CLAIM = "claim", _("Claimed")
+        CODE = "code", _("Promo code")
+        WELCOME = "welcome", _("Welcome red packet")
+        REFERRAL = "referral", _("Referral reward")
+        ADMIN = "admin", _("Granted by us")
+
+    campaign = models.ForeignKey(CouponCampaign, on_delete=models.PROTECT, related_name="coupons")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="coupons"
+    )
+    source = models.CharField(_("got by"), max_length=10, choices=Source.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.AVAILABLE
+    )
+    valid_until = models.DateTimeField(_("valid until"))
+    # The order it discounts, while used.
+    order = models.OneToOneField(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="coupon"
+    )
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("coupon")
+        verbose_name_plural = _("coupons")
+        indexes = [models.Index(fields=["user", "status", "valid_until"])]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} → {self.user_id}"

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.db.models import F, Q
 
-from .models import Order, Voucher
+from .models import Coupon, CouponCampaign, Order, Voucher
 
 # An order that was paid: its vouchers were issued (some may be used up).
 PAID_STATUSES = (Order.Status.PAID, Order.Status.COMPLETED)
@@ -44,3 +44,21 @@ def usable(now: datetime) -> Q:
 def unused_and_issued() -> Q:
     """What a refund can still take back: an issued voucher never used."""
     return Q(status=Voucher.Status.ISSUED) & never_used()
+
+
+# --- coupons ------------------------------------------------------------------
+
+
+def coupon_usable(now: datetime) -> Q:
+    """A coupon that can still discount an order at `now`: available, and
+    `now` before its valid_until (at that instant it has run out)."""
+    return Q(status=Coupon.Status.AVAILABLE, valid_until__gt=now)
+
+
+def campaign_open(now: datetime) -> Q:
+    """A campaign whose coupons can be got at `now`: active, inside its window."""
+    return (
+        Q(status=CouponCampaign.Status.ACTIVE)
+        & (Q(starts_at__isnull=True) | Q(starts_at__lte=now))
+        & (Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+    )

@@ -1,13 +1,17 @@
 """Reads of orders and vouchers; each is scoped to who may see it."""
 
-from django.db.models import QuerySet, Sum
+from datetime import datetime
+
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Greatest
 
 from accounts.models import User
 from merchants.models import Membership, Merchant
 from merchants.selectors import stores_member_works_at
+from offers.models import Offer
 
-from .models import Order, Redemption, Voucher
-from .rules import ACTIVE_ORDER_STATUSES
+from .models import Coupon, CouponCampaign, Order, Redemption, Voucher
+from .rules import ACTIVE_ORDER_STATUSES, campaign_open, coupon_usable
 
 
 def units_held(offer_id: int, unpaid_only: bool) -> int:
@@ -58,3 +62,53 @@ def redemptions_for_member(membership: Membership) -> QuerySet[Redemption]:
         .select_related("voucher__offer", "store", "by")
         .order_by("-created_at")
     )
+
+
+# --- coupons ------------------------------------------------------------------
+
+
+def coupons_for_user(user: User, *, now: datetime) -> QuerySet[Coupon]:
+    """The user's coupons, usable ones first (soonest to run out first), each
+    with `state`: available, used or expired at `now`."""
+    return (
+        Coupon.objects.filter(user_id=user.pk)
+        .select_related("campaign")
+        .annotate(
+            state=Case(
+                When(status=Coupon.Status.USED, then=Value("used")),
+                When(coupon_usable(now), then=Value("available")),
+                default=Value("expired"),
+            ),
+            usable_first=Case(When(coupon_usable(now), then=Value(0)), default=Value(1)),
+        )
+        .order_by("usable_first", "valid_until", "pk")
+    )
+
+
+def campaigns_for_offer(offer: Offer) -> Q:
+    """Campaigns whose coupons apply to the offer: every deal, its merchant's,
+    its category's, or it among the chosen deals. The one copy of the rule:
+    checkout asks it of the coupon's campaign (orders.services.coupons)."""
+    chosen = CouponCampaign.scope_offers.through.objects.filter(
+        couponcampaign_id=OuterRef("pk"), offer_id=offer.pk
+    )
+    return (
+        Q(scope=CouponCampaign.Scope.PLATFORM)
+        | Q(scope=CouponCampaign.Scope.MERCHANT, scope_merchant_id=offer.merchant_id)
+        | Q(scope=CouponCampaign.Scope.CATEGORY, scope_category_id=offer.category_id)
+        | (Q(scope=CouponCampaign.Scope.OFFERS) & Q(Exists(chosen)))
+    )
+
+
+def claimable_campaigns(*, now: datetime, offer: Offer | None = None) -> QuerySet[CouponCampaign]:
+    """Campaigns open for claiming at `now` (those of `offer` alone when
+    given), with `coupons_left` (None: no limit), largest value first."""
+    campaigns = CouponCampaign.objects.filter(campaign_open(now), claimable=True)
+    if offer is not None:
+        campaigns = campaigns.filter(campaigns_for_offer(offer))
+    return campaigns.annotate(
+        coupons_left=Case(
+            When(quantity__isnull=True, then=Value(None)),
+            default=Greatest(F("quantity") - F("issued_count"), Value(0)),
+        )
+    ).order_by("-value", "pk")

@@ -150,3 +150,15 @@ def make_voucher(user: User | None = None, offer: Offer | None = None) -> Vouche
     offer = offer or OfferFactory()
     order = make_paid_order(user, offer, 1)
     return order.vouchers.get()
+
+
+class CouponCampaignFactory(factory.django.DjangoModelFactory):
+    """A platform campaign: ¥20 off any deal, one each, valid 7 days from getting it."""
+
+    class Meta:
+        model = "orders.CouponCampaign"
+
+    title = factory.Sequence(lambda n: f"¥20 off #{n}")
+    kind = "amount"
+    value = Decimal("20.00")
+    valid_days = 7

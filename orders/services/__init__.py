@@ -26,6 +26,13 @@ from .checkout import (
     order_mark_paid,
     units_bought,
 )
+from .coupons import (
+    campaign_set_status,
+    coupon_claim,
+    coupon_discount,
+    coupon_grant,
+    coupon_refusal,
+)
 from .expiry import expire_vouchers, vouchers_to_expire
 from .redemption import redemption_rules, redemption_undo, voucher_redeem
 from .refunds import RefundReason, voucher_refund
@@ -35,8 +42,13 @@ __all__ = [
     "SOLD_OUT",
     "RedemptionRefused",
     "RefundReason",
+    "campaign_set_status",
     "cancel_unpaid_orders",
     "commission_rate_for",
+    "coupon_claim",
+    "coupon_discount",
+    "coupon_grant",
+    "coupon_refusal",
     "expire_vouchers",
     "order_cancel",
     "order_create",

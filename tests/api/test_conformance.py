@@ -19,6 +19,7 @@ from schemathesis.core.failures import FailureGroup
 
 from merchants.models import Membership
 from offers.services import favourite_save
+from orders.models import CouponCampaign
 from orders.services import (
     RefundReason,
     order_cancel,
@@ -30,6 +31,7 @@ from rankings.services import rankings_compute
 from reviews.services import review_create
 
 from ..factories import (
+    CouponCampaignFactory,
     MembershipFactory,
     OfferFactory,
     UserFactory,
@@ -114,6 +116,12 @@ def world(consumer, offer, store):
         favourite_save(user=UserFactory(), offer_id=offer.pk)[0],  # someone else's
     ]
     vouchers = [reviewed, used, undone, unused, refunded]
+    campaigns = [
+        CouponCampaignFactory(quantity=5),
+        CouponCampaignFactory(quantity=1, issued_count=1),  # sold out
+        CouponCampaignFactory(audience=CouponCampaign.Audience.NEW_USERS),  # not for a buyer
+        CouponCampaignFactory(status=CouponCampaign.Status.PAUSED),
+    ]
     ids = {
         "offers": [offer.pk, limited.pk, sold_out.pk],
         "orders": [paid.pk, unpaid.pk, cancelled.pk],
@@ -125,6 +133,7 @@ def world(consumer, offer, store):
         "rating": [1, 5],
         "favourites": [favourite.pk for favourite in favourites],
         "merchant": [offer.merchant_id],
+        "coupon-campaigns": [campaign.pk for campaign in campaigns],
     }
     ids |= {"offer": ids["offers"], "voucher": ids["vouchers"]}
     return Token.objects.create(user=consumer).key, ids

@@ -1,0 +1,150 @@
+"""Coupons: getting one (claimed, typed as a promo code, granted as a red
+packet) and what one takes off an order.
+
+However many people press "claim" at once, a campaign never issues more
+than its quantity (a conditional UPDATE of its count) and a customer never
+more than their limit (their row is locked first, as every order does).
+"""
+
+from datetime import datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from merchants.services import staff_membership
+from o2o.errors import Conflict, NotFound
+from o2o.http import parse_id
+from o2o.models import check_transition
+from o2o.money import to_minor
+from offers.models import Offer
+
+from ..models import Coupon, CouponCampaign, Order
+from ..rules import PAID_STATUSES, campaign_open, coupon_usable
+from ..selectors import campaigns_for_offer
+
+CENT = Decimal("0.01")
+
+
+def _refuse_audience(campaign: CouponCampaign, user: User) -> None:
+    """Refuse a customer the campaign is not for (not_eligible)."""
+    audience = campaign.audience
+    if audience == CouponCampaign.Audience.ANYONE:
+        return
+    paid = Order.objects.filter(user_id=user.pk, status__in=PAID_STATUSES)
+    if audience == CouponCampaign.Audience.NEW_USERS and paid.exists():
+        raise Conflict("not_eligible", _("This coupon is for customers' first order."))
+    if audience == CouponCampaign.Audience.PAST_BUYERS:
+        merchant_id = campaign.merchant_id or campaign.scope_merchant_id
+        if merchant_id is None or not paid.filter(offer__merchant_id=merchant_id).exists():
+            raise Conflict(
+                "not_eligible", _("This coupon is for customers who have bought here before.")
+            )
+
+
+def _valid_until(campaign: CouponCampaign, now: datetime) -> datetime:
+    ends = [campaign.valid_until] if campaign.valid_until else []
+    if campaign.valid_days:
+        ends.append(now + timedelta(days=campaign.valid_days))
+    return min(ends)
+
+
+@transaction.atomic
+def coupon_grant(
+    *, user: User, campaign_id: object, source: str, now: datetime | None = None
+) -> Coupon:
+    """One more coupon of the campaign for `user`, if the campaign is open,
+    is for them, has one left and they are under their limit.
+
+    Refusals (409): campaign_closed, not_eligible, already_claimed, sold_out.
+    """
+    now = now or timezone.now()
+    pk = parse_id(campaign_id)
+    campaign = CouponCampaign.objects.filter(pk=pk).first() if pk is not None else None
+    if campaign is None:
+        raise NotFound("campaign_not_found", _("This coupon campaign does not exist."))
+    if not CouponCampaign.objects.filter(campaign_open(now), pk=campaign.pk).exists():
+        raise Conflict("campaign_closed", _("This coupon can no longer be got."))
+    if _valid_until(campaign, now) <= now:
+        raise Conflict("campaign_closed", _("This coupon can no longer be got."))
+    _refuse_audience(campaign, user)
+    # One customer's claims queue on their row, so ten presses at once
+    # cannot all slip under the limit.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    held = Coupon.objects.filter(campaign_id=campaign.pk, user_id=user.pk).count()
+    if held >= campaign.per_user_limit:
+        raise Conflict("already_claimed", _("You already have this coupon."))
+    # The count moves only while some are left: the crowd's late arrivals
+    # find the UPDATE matching no row.
+    left = Q(quantity__isnull=True) | Q(issued_count__lt=F("quantity"))
+    taken = CouponCampaign.objects.filter(left, pk=campaign.pk).update(
+        issued_count=F("issued_count") + 1
+    )
+    if not taken:
+        raise Conflict("sold_out", _("All these coupons have been taken."))
+    return Coupon.objects.create(
+        campaign=campaign, user=user, source=source, valid_until=_valid_until(campaign, now)
+    )
+
+
+def coupon_claim(*, user: User, campaign_id: object, now: datetime | None = None) -> Coupon:
+    """领券: a customer takes a coupon offered on a deal or campaign page."""
+    pk = parse_id(campaign_id)
+    if pk is None or not CouponCampaign.objects.filter(pk=pk, claimable=True).exists():
+        raise NotFound("campaign_not_found", _("This coupon campaign does not exist."))
+    return coupon_grant(user=user, campaign_id=pk, source=Coupon.Source.CLAIM, now=now)
+
+
+def coupon_discount(campaign: CouponCampaign, subtotal: Decimal) -> Decimal:
+    """What the campaign's coupon takes off `subtotal`: never more than it
+    (a total is never below zero), a percentage rounded down to the cent and
+    capped by max_discount."""
+    if campaign.kind == CouponCampaign.Kind.PERCENT:
+        off = (subtotal * campaign.value / 100).quantize(CENT, rounding=ROUND_DOWN)
+        if campaign.max_discount is not None:
+            off = min(off, campaign.max_discount)
+    else:
+        off = campaign.value
+    return max(min(off, subtotal), Decimal("0.00"))
+
+
+def coupon_refusal(
+    coupon: Coupon, *, offer: Offer, subtotal: Decimal, now: datetime
+) -> Conflict | None:
+    """Why the coupon cannot discount an order of `offer` for `subtotal` at
+    `now` (used, expired, out_of_scope, min_spend_not_met), or None."""
+    campaign = coupon.campaign
+    if coupon.status == Coupon.Status.USED:
+        return Conflict("used", _("This coupon has already been used."))
+    if not Coupon.objects.filter(coupon_usable(now), pk=coupon.pk).exists():
+        return Conflict("expired", _("This coupon has expired."))
+    in_scope = CouponCampaign.objects.filter(campaigns_for_offer(offer), pk=campaign.pk)
+    if campaign.currency != offer.currency or not in_scope.exists():
+        return Conflict("out_of_scope", _("This coupon cannot be used on this deal."))
+    if to_minor(subtotal, offer.currency) < to_minor(campaign.min_spend, offer.currency):
+        return Conflict(
+            "min_spend_not_met",
+            _("This coupon needs a spend of at least %(amount)s.") % {"amount": campaign.min_spend},
+        )
+    return None
+
+
+@transaction.atomic
+def campaign_set_status(*, campaign_id: int, status: str, by: User) -> CouponCampaign:
+    """Pause, resume or stop a campaign: its merchant's owner or manager for
+    the merchant's own, an admin for any. Coupons already held stay usable;
+    a stopped campaign gives none again."""
+    campaign = CouponCampaign.objects.select_for_update().filter(pk=campaign_id).first()
+    if campaign is None:
+        raise NotFound("campaign_not_found", _("This coupon campaign does not exist."))
+    if not by.is_staff:
+        if campaign.merchant is None:
+            raise NotFound("campaign_not_found", _("This coupon campaign does not exist."))
+        staff_membership(by, campaign.merchant, manage=True)
+    check_transition(CouponCampaign, campaign.status, status)
+    campaign.status = status
+    campaign.save(update_fields=["status", "updated_at"])
+    return campaign

@@ -1,0 +1,43 @@
+"""A campaign never issues more than its quantity, nor a customer more than
+their limit, however many press at once (invariant 7), on PostgreSQL."""
+
+import pytest
+
+from o2o.errors import DomainError
+from orders import services
+from orders.models import Coupon
+
+from ..concurrency import requires_row_locks, run_in_threads
+from ..factories import CouponCampaignFactory, UserFactory
+
+pytestmark = [pytest.mark.races, pytest.mark.django_db(transaction=True)]
+
+
+def claim_outcome(user, campaign):
+    try:
+        services.coupon_claim(user=user, campaign_id=campaign.pk)
+    except DomainError as err:
+        return err.code
+    return "ok"
+
+
+def test_sixty_claimers_of_twenty_coupons_get_exactly_twenty():
+    requires_row_locks()
+    campaign = CouponCampaignFactory(quantity=20)
+    claimers = [UserFactory() for _ in range(60)]
+    results = run_in_threads(60, lambda i: claim_outcome(claimers[i], campaign))
+    assert results.count("ok") == 20
+    assert results.count("sold_out") == 40
+    campaign.refresh_from_db()
+    assert campaign.issued_count == 20
+    assert Coupon.objects.filter(campaign=campaign).count() == 20
+
+
+def test_a_limit_of_one_pressed_ten_times_at_once_gives_one():
+    requires_row_locks()
+    campaign = CouponCampaignFactory(per_user_limit=1)
+    shopper = UserFactory()
+    results = run_in_threads(10, lambda i: claim_outcome(shopper, campaign))
+    assert results.count("ok") == 1
+    assert results.count("already_claimed") == 9
+    assert Coupon.objects.filter(user=shopper).count() == 1

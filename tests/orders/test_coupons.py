@@ -1,0 +1,283 @@
+"""Coupons (优惠券): claiming one, who may, how many, and what one takes off."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from orders import services
+from orders.models import Coupon, CouponCampaign
+
+from ..factories import (
+    CategoryFactory,
+    CouponCampaignFactory,
+    MerchantFactory,
+    OfferFactory,
+    UserFactory,
+    make_cashier,
+    make_paid_order,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def api(user=None):
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def claim(user, campaign):
+    return api(user).post(f"/api/v1/coupon-campaigns/{campaign.pk}/claim/")
+
+
+# --- claiming ---------------------------------------------------------------------
+
+
+def test_claiming_gives_a_coupon_listed_as_mine():
+    shopper = UserFactory()
+    campaign = CouponCampaignFactory(title="¥20 off hotpot", min_spend=Decimal("100"))
+    answer = claim(shopper, campaign)
+    assert answer.status_code == 201, answer.content
+    body = answer.json()
+    assert body["title"] == "¥20 off hotpot"
+    assert body["kind"] == "amount"
+    assert body["value"] == "20.00"
+    assert body["min_spend"] == "100.00"
+    assert body["status"] == "available"
+    assert body["scope"] == "platform"
+    mine = api(shopper).get("/api/v1/coupons/").json()["results"]
+    assert [c["id"] for c in mine] == [body["id"]]
+    valid_until = Coupon.objects.get().valid_until
+    assert timedelta(days=6, hours=23) < valid_until - timezone.now() <= timedelta(days=7)
+
+
+def test_a_second_claim_over_the_limit_is_409_already_claimed():
+    shopper = UserFactory()
+    campaign = CouponCampaignFactory(per_user_limit=2)
+    assert claim(shopper, campaign).status_code == 201
+    assert claim(shopper, campaign).status_code == 201
+    third = claim(shopper, campaign)
+    assert third.status_code == 409
+    assert third.json()["code"] == "already_claimed"
+    assert Coupon.objects.filter(user=shopper).count() == 2
+
+
+def test_the_last_coupon_goes_then_sold_out():
+    campaign = CouponCampaignFactory(quantity=1)
+    assert claim(UserFactory(), campaign).status_code == 201
+    late = claim(UserFactory(), campaign)
+    assert late.status_code == 409
+    assert late.json()["code"] == "sold_out"
+    campaign.refresh_from_db()
+    assert campaign.issued_count == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"status": CouponCampaign.Status.PAUSED},
+        {"status": CouponCampaign.Status.STOPPED},
+        {"ends_at": timezone.now() - timedelta(minutes=1)},
+        {"starts_at": timezone.now() + timedelta(hours=1)},
+        {"valid_days": None, "valid_until": timezone.now() - timedelta(minutes=1)},
+    ],
+)
+def test_a_closed_campaign_gives_nothing(change):
+    campaign = CouponCampaignFactory(**change)
+    refused = claim(UserFactory(), campaign)
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "campaign_closed"
+    assert not Coupon.objects.exists()
+
+
+def test_a_first_order_coupon_is_refused_to_someone_who_has_paid_before():
+    campaign = CouponCampaignFactory(audience=CouponCampaign.Audience.NEW_USERS)
+    regular = UserFactory()
+    make_paid_order(regular, OfferFactory())
+    refused = claim(regular, campaign)
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "not_eligible"
+    assert claim(UserFactory(), campaign).status_code == 201
+
+
+def test_a_past_buyers_coupon_is_only_for_the_merchants_past_buyers():
+    offer = OfferFactory()
+    campaign = CouponCampaignFactory(
+        merchant=offer.merchant, audience=CouponCampaign.Audience.PAST_BUYERS
+    )
+    elsewhere = UserFactory()
+    make_paid_order(elsewhere, OfferFactory())  # bought, but from someone else
+    assert claim(elsewhere, campaign).json()["code"] == "not_eligible"
+    buyer = UserFactory()
+    make_paid_order(buyer, offer)
+    assert claim(buyer, campaign).status_code == 201
+
+
+@pytest.mark.parametrize("pk", ["0", "99999999", "99999999999999999999999"])
+def test_unknown_campaigns_are_404(pk):
+    answer = api(UserFactory()).post(f"/api/v1/coupon-campaigns/{pk}/claim/")
+    assert answer.status_code == 404
+
+
+def test_a_campaign_not_offered_for_claiming_cannot_be_claimed():
+    promo_only = CouponCampaignFactory(claimable=False, promo_code="HELLO2026")
+    answer = claim(UserFactory(), promo_only)
+    assert answer.status_code == 404
+    assert answer.json()["code"] == "campaign_not_found"
+
+
+def test_claiming_needs_an_account():
+    campaign = CouponCampaignFactory()
+    assert claim(None, campaign).status_code == 401
+    assert api().get("/api/v1/coupons/").status_code == 401
+
+
+# --- my coupons and a deal's campaigns --------------------------------------------------
+
+
+def test_my_coupons_say_which_are_available_used_or_expired():
+    shopper = UserFactory()
+    fresh = services.coupon_grant(
+        user=shopper, campaign_id=CouponCampaignFactory().pk, source="admin"
+    )
+    old = services.coupon_grant(
+        user=shopper, campaign_id=CouponCampaignFactory().pk, source="admin"
+    )
+    Coupon.objects.filter(pk=old.pk).update(valid_until=timezone.now() - timedelta(seconds=1))
+    spent = services.coupon_grant(
+        user=shopper, campaign_id=CouponCampaignFactory().pk, source="admin"
+    )
+    Coupon.objects.filter(pk=spent.pk).update(status=Coupon.Status.USED)
+    CouponCampaignFactory()  # not mine
+    listed = api(shopper).get("/api/v1/coupons/").json()["results"]
+    assert (listed[0]["id"], listed[0]["status"]) == (fresh.pk, "available")
+    assert {(c["id"], c["status"]) for c in listed} == {
+        (fresh.pk, "available"),
+        (old.pk, "expired"),
+        (spent.pk, "used"),
+    }
+
+
+def test_a_deal_lists_the_campaigns_its_price_can_take_with_what_is_left():
+    offer = OfferFactory()
+    everywhere = CouponCampaignFactory(quantity=100, issued_count=40)
+    its_merchant = CouponCampaignFactory(
+        scope=CouponCampaign.Scope.MERCHANT, scope_merchant=offer.merchant
+    )
+    its_category = CouponCampaignFactory(
+        scope=CouponCampaign.Scope.CATEGORY, scope_category=offer.category
+    )
+    chosen = CouponCampaignFactory(scope=CouponCampaign.Scope.OFFERS)
+    chosen.scope_offers.add(offer, OfferFactory())
+    CouponCampaignFactory(scope=CouponCampaign.Scope.MERCHANT, scope_merchant=MerchantFactory())
+    spa = CategoryFactory(name="Spa", slug="spa")
+    CouponCampaignFactory(scope=CouponCampaign.Scope.CATEGORY, scope_category=spa)
+    CouponCampaignFactory(status=CouponCampaign.Status.PAUSED)
+    CouponCampaignFactory(claimable=False)
+    listed = api().get("/api/v1/coupon-campaigns/", {"offer": offer.pk}).json()["results"]
+    assert sorted(c["id"] for c in listed) == sorted(
+        c.pk for c in (everywhere, its_merchant, its_category, chosen)
+    )
+    left = {c["id"]: c["left"] for c in listed}
+    assert left[everywhere.pk] == 60
+    assert left[its_merchant.pk] is None
+
+
+@pytest.mark.parametrize("offer", ["abc", "0", "99999999999999999999"])
+def test_campaigns_of_an_unknown_deal_are_404(offer):
+    assert api().get("/api/v1/coupon-campaigns/", {"offer": offer}).status_code == 404
+
+
+# --- what a coupon takes off ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "cap", "subtotal", "off"),
+    [
+        ("amount", "20", None, "198.00", "20.00"),
+        ("amount", "50", None, "30.00", "30.00"),  # never below zero
+        ("percent", "15", None, "99.99", "14.99"),  # rounded down to the cent
+        ("percent", "50", "30", "198.00", "30.00"),  # capped
+        ("percent", "100", None, "12.34", "12.34"),
+    ],
+)
+def test_the_discount(kind, value, cap, subtotal, off):
+    campaign = CouponCampaign(
+        kind=kind, value=Decimal(value), max_discount=cap and Decimal(cap), valid_days=1
+    )
+    assert services.coupon_discount(campaign, Decimal(subtotal)) == Decimal(off)
+
+
+def test_each_reason_a_coupon_cannot_discount_an_order():
+    now = timezone.now()
+    offer = OfferFactory(price=Decimal("80.00"))
+    shopper = UserFactory()
+
+    def coupon(**campaign):
+        made = CouponCampaignFactory(**campaign)
+        return services.coupon_grant(user=shopper, campaign_id=made.pk, source="admin")
+
+    def why(c, subtotal="80.00"):
+        refusal = services.coupon_refusal(c, offer=offer, subtotal=Decimal(subtotal), now=now)
+        return refusal.code if refusal else None
+
+    assert why(coupon()) is None
+    assert why(coupon(min_spend=Decimal("100"))) == "min_spend_not_met"
+    assert why(coupon(min_spend=Decimal("100")), subtotal="160.00") is None
+    other = coupon(scope=CouponCampaign.Scope.MERCHANT, scope_merchant=MerchantFactory())
+    assert why(other) == "out_of_scope"
+    spent = coupon()
+    spent.status = Coupon.Status.USED
+    assert why(spent) == "used"
+    late = coupon()
+    late.valid_until = now
+    Coupon.objects.filter(pk=late.pk).update(valid_until=now)
+    assert why(late) == "expired"
+
+
+# --- pausing and stopping -----------------------------------------------------------------
+
+
+def test_a_merchant_pauses_and_stops_its_own_campaign_and_no_one_elses(owner):
+    from o2o.errors import DomainError
+
+    mine = CouponCampaignFactory(merchant=owner.memberships.get().merchant)
+    theirs = CouponCampaignFactory(merchant=MerchantFactory())
+    platform = CouponCampaignFactory()
+    paused = services.campaign_set_status(campaign_id=mine.pk, status="paused", by=owner)
+    assert paused.status == "paused"
+    assert claim(UserFactory(), mine).json()["code"] == "campaign_closed"
+    services.campaign_set_status(campaign_id=mine.pk, status="active", by=owner)
+    assert claim(UserFactory(), mine).status_code == 201
+    services.campaign_set_status(campaign_id=mine.pk, status="stopped", by=owner)
+    with pytest.raises(DomainError) as stopped:
+        services.campaign_set_status(campaign_id=mine.pk, status="active", by=owner)
+    assert stopped.value.code == "couponcampaign_stopped"
+    for other in (theirs, platform):
+        with pytest.raises(DomainError):
+            services.campaign_set_status(campaign_id=other.pk, status="paused", by=owner)
+        other.refresh_from_db()
+        assert other.status == "active"
+    cashiers_own = CouponCampaignFactory(merchant=mine.merchant)
+    with pytest.raises(DomainError) as cashier_refused:
+        services.campaign_set_status(
+            campaign_id=cashiers_own.pk, status="paused", by=make_cashier(mine.merchant)
+        )
+    assert cashier_refused.value.code == "role_not_allowed"
+
+
+def test_an_admin_stops_any_campaign_from_the_admin(admin_client):
+    campaign = CouponCampaignFactory(merchant=MerchantFactory())
+    CouponCampaignFactory()
+    listing = admin_client.get("/admin/orders/couponcampaign/")
+    assert listing.status_code == 200
+    admin_client.post(
+        "/admin/orders/couponcampaign/",
+        {"action": "stop", "_selected_action": [campaign.pk]},
+    )
+    campaign.refresh_from_db()
+    assert campaign.status == "stopped"
