@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from o2o.errors import DomainError
 
+from . import signals
 from .models import User
 
 
@@ -16,9 +17,11 @@ def user_register(*, email: str, password: str) -> User:
         raise DomainError("email_taken", _("An account with this e-mail already exists."))
     try:
         with transaction.atomic():
-            return User.objects.create_user(email=email, password=password)
+            user = User.objects.create_user(email=email, password=password)
     except IntegrityError:
         raise DomainError("email_taken", _("An account with this e-mail already exists.")) from None
+    signals.user_registered.send(sender=User, user=user)
+    return user
 
 
 @transaction.atomic

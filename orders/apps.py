@@ -10,7 +10,9 @@ class OrdersConfig(AppConfig):
         # In ready(), as Django asks: these import models, not loaded before.
         from offers import stock
 
-        from . import selectors
+        from . import receivers, selectors
 
         # Offers ask who holds their units (a stock edit, ending a sold-out deal).
         stock.register_holder(selectors.units_held)
+        # A new account gets the welcome red packet.
+        receivers.connect()

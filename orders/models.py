@@ -336,6 +336,8 @@ class CouponCampaign(TimeStamped):
     # Shown on deal and campaign pages to be claimed (领券); otherwise only
     # granted or typed as a promo code.
     claimable = models.BooleanField(_("claimable"), default=True)
+    # The welcome red packet (新人红包): one granted to every new account.
+    grant_on_signup = models.BooleanField(_("granted at sign-up"), default=False)
     promo_code = models.CharField(
         _("promo code"), max_length=32, unique=True, null=True, blank=True
     )

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from merchants.services import staff_membership
-from o2o.errors import Conflict, NotFound
+from o2o.errors import Conflict, DomainError, NotFound
 from o2o.http import parse_id
 from o2o.models import check_transition
 from o2o.money import to_minor
@@ -148,3 +148,23 @@ def campaign_set_status(*, campaign_id: int, status: str, by: User) -> CouponCam
     campaign.status = status
     campaign.save(update_fields=["status", "updated_at"])
     return campaign
+
+
+def grant_welcome_coupons(*, user: User, now: datetime | None = None) -> list[Coupon]:
+    """The welcome red packet (新人红包): a coupon of each open campaign granted
+    at sign-up. One that cannot be granted (none left, closed) is skipped:
+    a sign-up never fails for a coupon."""
+    now = now or timezone.now()
+    granted = []
+    welcome = CouponCampaign.objects.filter(campaign_open(now), grant_on_signup=True)
+    for campaign_id in welcome.order_by("pk").values_list("pk", flat=True):
+        try:
+            with transaction.atomic():
+                granted.append(
+                    coupon_grant(
+                        user=user, campaign_id=campaign_id, source=Coupon.Source.WELCOME, now=now
+                    )
+                )
+        except DomainError:
+            continue
+    return granted

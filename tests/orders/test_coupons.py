@@ -281,3 +281,37 @@ def test_an_admin_stops_any_campaign_from_the_admin(admin_client):
     )
     campaign.refresh_from_db()
     assert campaign.status == "stopped"
+
+
+# --- the welcome red packet (新人红包) ----------------------------------------------------
+
+
+def test_every_new_account_gets_the_welcome_red_packet_on_the_site_and_the_api(client):
+    welcome = CouponCampaignFactory(
+        title="新人红包 ¥10", value=Decimal("10"), grant_on_signup=True, claimable=False
+    )
+    CouponCampaignFactory()  # an ordinary campaign is not granted
+    signed_up = client.post(
+        "/accounts/signup/",
+        {"email": "new@example.com", "password1": "long-pass-2026", "password2": "long-pass-2026"},
+    )
+    assert signed_up.status_code == 302
+    answer = APIClient().post(
+        "/api/v1/auth/register/", {"email": "app@example.com", "password": "long-pass-2026"}
+    )
+    assert answer.status_code == 201
+    granted = Coupon.objects.order_by("user__email")
+    assert [(c.user.email, c.campaign, c.source) for c in granted] == [
+        ("app@example.com", welcome, "welcome"),
+        ("new@example.com", welcome, "welcome"),
+    ]
+
+
+def test_a_sign_up_never_fails_for_want_of_a_red_packet():
+    CouponCampaignFactory(grant_on_signup=True, quantity=1, issued_count=1)  # none left
+    CouponCampaignFactory(grant_on_signup=True, status=CouponCampaign.Status.PAUSED)
+    answer = APIClient().post(
+        "/api/v1/auth/register/", {"email": "late@example.com", "password": "long-pass-2026"}
+    )
+    assert answer.status_code == 201
+    assert not Coupon.objects.exists()
