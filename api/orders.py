@@ -61,6 +61,9 @@ class OrderOutput(ModelOutputSerializer):
             "offer",
             "quantity",
             "unit_price",
+            "subtotal",
+            "discount",
+            "discount_by",
             "total",
             "currency",
             "payment_deadline",
@@ -78,6 +81,10 @@ def _order_out(order: Order) -> dict:  # type: ignore[type-arg]
 class OrderCreateInput(serializers.Serializer):
     offer = IdField()
     quantity = serializers.IntegerField()
+    coupon = IdField(required=False, help_text="One of my coupons (GET /api/v1/coupons/), or…")
+    promo_code = serializers.CharField(
+        required=False, max_length=32, help_text="…a promo code: not both."
+    )
 
 
 class OrderListCreateApi(generics.ListAPIView):
@@ -103,9 +110,21 @@ class OrderListCreateApi(generics.ListAPIView):
             201: OrderOutput,
             **refusals(
                 {
-                    400: ["invalid", "invalid_quantity"],
-                    404: ["offer_not_found"],
-                    409: ["sold_out", "offer_not_available", "not_enough_stock", "limit_exceeded"],
+                    400: ["invalid", "invalid_quantity", "coupon_or_promo_code"],
+                    404: ["offer_not_found", "coupon_not_found", "promo_code_not_found"],
+                    409: [
+                        "sold_out",
+                        "offer_not_available",
+                        "not_enough_stock",
+                        "limit_exceeded",
+                        "used",
+                        "expired",
+                        "out_of_scope",
+                        "min_spend_not_met",
+                        "campaign_closed",
+                        "not_eligible",
+                        "already_claimed",
+                    ],
                 }
             ),
         },
@@ -119,6 +138,8 @@ class OrderListCreateApi(generics.ListAPIView):
             user=request.user,  # type: ignore[arg-type]
             offer_id=body.get("offer"),
             quantity=body.get("quantity"),
+            coupon_id=body.get("coupon"),
+            promo_code=body.get("promo_code"),
         )
         # A new order has no vouchers yet: no need to read it, or them, back.
         order._prefetched_objects_cache = {"vouchers": Voucher.objects.none()}  # type: ignore[attr-defined]

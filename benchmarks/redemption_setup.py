@@ -58,6 +58,7 @@ def main() -> None:
                     offer=offer,
                     quantity=PER_ORDER,
                     unit_price=offer.price,
+                    subtotal=offer.price * PER_ORDER,
                     total=offer.price * PER_ORDER,
                     status="paid",
                     payment_deadline=now,

@@ -12,6 +12,11 @@ from o2o.models import ActorField, CurrencyField, MoneyField, StatusEvent, TimeS
 from offers.models import Offer
 
 
+class DiscountBy(models.TextChoices):
+    PLATFORM = "platform", _("The platform")
+    MERCHANT = "merchant", _("The merchant")
+
+
 class Order(TimeStamped):
     class Status(models.TextChoices):
         PENDING_PAYMENT = "pending_payment", _("Waiting for payment")
@@ -32,6 +37,15 @@ class Order(TimeStamped):
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="orders")
     quantity = models.PositiveSmallIntegerField(_("quantity"))
     unit_price = MoneyField(_("unit price"))
+    # subtotal (unit price × quantity) − discount (a coupon's) = total, what is paid.
+    subtotal = MoneyField(_("subtotal"))
+    discount = MoneyField(_("discount"))
+    # Who pays the discount: the platform (its coupons: a platform cost, the
+    # merchant still earns the full price) or the merchant (its own coupons:
+    # it earns what was paid). Empty without a discount.
+    discount_by = models.CharField(
+        _("discount paid by"), max_length=8, choices=DiscountBy.choices, blank=True
+    )
     total = MoneyField(_("total"))
     currency = CurrencyField()
     # Neither indexed alone: orders are read by buyer or by deal; the partial
@@ -63,6 +77,10 @@ class Order(TimeStamped):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="order_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(discount__gte=0, total__gte=0, total=F("subtotal") - F("discount")),
+                name="order_total_is_subtotal_less_discount",
+            ),
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
             # A paid order has a voucher left to use; a completed one has none.
             models.CheckConstraint(
@@ -127,7 +145,12 @@ class Voucher(TimeStamped):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.ISSUED
     )
+    # What the customer paid for it (its share of the order's total): what a
+    # refund gives back and what its uses earn.
     value = MoneyField(_("value"))
+    # The platform's share of a platform coupon's discount on it, paid to the
+    # merchant with each use's earning (payments.ledger).
+    subsidy = MoneyField(_("platform subsidy"))
     currency = CurrencyField()
     uses_allowed = models.PositiveSmallIntegerField(default=1)
     uses_left = models.PositiveSmallIntegerField(default=1)

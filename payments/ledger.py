@@ -2,8 +2,9 @@
 
     capture      gateway +A   unearned −A          a consumer paid
     refund       unearned +A  gateway −A           money went back
-    earning      unearned +v  merchant −(v−c)  commission −c
-                                       a voucher use was redeemed (or expired unrefunded)
+    earning      unearned +v  coupons +s  merchant −(v+s−c)  commission −c
+                                       a voucher use was redeemed (or expired unrefunded);
+                                       s: the platform's coupon share of it (else 0)
     reversal     the earning's legs, negated       a redemption was undone
     payout       merchant +n  gateway −n           a statement was paid
 
@@ -100,21 +101,30 @@ def book_refund(refund: Refund) -> bool:
     )
 
 
-def use_value(voucher: Voucher, use_number: int) -> Decimal:
-    """The value of one use of a voucher; the last use takes the rounding remainder."""
-    per_use = (voucher.value / voucher.uses_allowed).quantize(CENT, rounding=ROUND_HALF_UP)
-    if use_number < voucher.uses_allowed:
+def use_share(amount: Decimal, uses_allowed: int, use_number: int) -> Decimal:
+    """One use's share of a voucher's amount; the last use takes the rounding remainder."""
+    per_use = (amount / uses_allowed).quantize(CENT, rounding=ROUND_HALF_UP)
+    if use_number < uses_allowed:
         return per_use
-    return voucher.value - per_use * (voucher.uses_allowed - 1)
+    return amount - per_use * (uses_allowed - 1)
 
 
-def _earning_legs(amount: Decimal, rate: Decimal) -> list[tuple[str, Decimal]]:
-    commission = (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP)
-    return [
-        (Account.UNEARNED, amount),
-        (Account.MERCHANT, -(amount - commission)),
-        (Account.COMMISSION, -commission),
-    ]
+def use_value(voucher: Voucher, use_number: int) -> Decimal:
+    """The value of one use of a voucher (what was paid for it)."""
+    return use_share(voucher.value, voucher.uses_allowed, use_number)
+
+
+def _earning_legs(
+    amount: Decimal, rate: Decimal, subsidy: Decimal = Decimal("0")
+) -> list[tuple[str, Decimal]]:
+    """What was paid for a use (`amount`) and the platform's coupon share of
+    it (`subsidy`) go to the merchant, less the commission on both (the price)."""
+    gross = amount + subsidy
+    commission = (gross * rate).quantize(CENT, rounding=ROUND_HALF_UP)
+    legs = [(Account.UNEARNED, amount)]
+    if subsidy:
+        legs.append((Account.COUPONS, subsidy))
+    return [*legs, (Account.MERCHANT, -(gross - commission)), (Account.COMMISSION, -commission)]
 
 
 def _rate(commission_rate: Decimal | None) -> Decimal:
@@ -125,10 +135,14 @@ def redemption_legs(
     voucher: Voucher, *, use_number: int, commission_rate: Decimal | None
 ) -> list[tuple[str, Decimal]]:
     """The earning of a voucher's `use_number`-th use."""
-    return _earning_legs(use_value(voucher, use_number), _rate(commission_rate))
+    return _earning_legs(
+        use_value(voucher, use_number),
+        _rate(commission_rate),
+        use_share(voucher.subsidy, voucher.uses_allowed, use_number),
+    )
 
 
-_EARNING = rawsql.Insert(LedgerEntry, LEG_FIELDS, rows=3)
+_EARNINGS = {rows: rawsql.Insert(LedgerEntry, LEG_FIELDS, rows=rows) for rows in (3, 4)}
 
 
 def redemption_source(redemption: Redemption) -> str:
@@ -147,7 +161,7 @@ def book_redemption(redemption: Redemption, *, use_number: int) -> bool:
     )
     transfer, source, now = uuid.uuid4(), redemption_source(redemption), timezone.now()
     _require_balanced(legs, f"earning {source}")
-    _EARNING.run(
+    _EARNINGS[len(legs)].run(
         *(
             (transfer, "earning", account, amount, voucher.currency,
              voucher.offer.merchant_id, voucher.order_id, voucher.pk, source, now)
@@ -196,6 +210,7 @@ def book_expiries(voucher_ids: list[int]) -> None:
             "pk",
             "order_id",
             "value",
+            "subsidy",
             "currency",
             "order__commission_rate",
             "offer__merchant_id",
@@ -203,22 +218,25 @@ def book_expiries(voucher_ids: list[int]) -> None:
         )
     )
     touched = [row[0] for row in vouchers if not row[-1]]
-    moved: dict[int, Decimal] = {}
-    for voucher_id, amount in LedgerEntry.objects.filter(
+    moved: dict[tuple[int, str], Decimal] = {}
+    for voucher_id, account, amount in LedgerEntry.objects.filter(
         voucher_id__any=touched,
-        account=Account.UNEARNED,
+        account__in=[Account.UNEARNED, Account.COUPONS],
         kind__in=["earning", "reversal", "refund"],
-    ).values_list("voucher_id", "amount"):
-        moved[voucher_id] = moved.get(voucher_id, Decimal("0")) + amount
+    ).values_list("voucher_id", "account", "amount"):
+        key = (voucher_id, account)
+        moved[key] = moved.get(key, Decimal("0")) + amount
     now = timezone.now()
     rows = []
-    for pk, order_id, value, currency, rate, merchant_id, _untouched in vouchers:
-        remaining = value - moved.get(pk, Decimal("0"))
-        if remaining <= 0:
+    nothing = Decimal("0")
+    for pk, order_id, value, subsidy, currency, rate, merchant_id, _untouched in vouchers:
+        remaining = value - moved.get((pk, Account.UNEARNED), nothing)
+        subsidy_left = subsidy - moved.get((pk, Account.COUPONS), nothing)
+        if remaining <= 0 and subsidy_left <= 0:
             continue
         transfer = uuid.uuid4()
         source = f"expiry:{pk}"
-        for account, amount in _earning_legs(remaining, _rate(rate)):
+        for account, amount in _earning_legs(remaining, _rate(rate), subsidy_left):
             rows.append(
                 (transfer, "earning", account, amount, currency,
                  merchant_id, order_id, pk, source, now)
@@ -266,7 +284,9 @@ def unused_value(voucher: Voucher) -> Decimal:
 
 
 def order_breakdown(order: Order) -> dict[str, Decimal]:
-    """Where an order's money is: captured = refunded + merchant net + commission + unused."""
+    """Where an order's money is: captured = refunded + merchant net +
+    commission + unused − platform coupons (what the platform's coupon paid
+    the merchant on top of what the customer paid)."""
 
     def total(**filters: Any) -> Decimal:
         return _total(LedgerEntry.objects.filter(order=order, **filters))
@@ -277,4 +297,5 @@ def order_breakdown(order: Order) -> dict[str, Decimal]:
         "merchant_net": -total(account=Account.MERCHANT),
         "commission": -total(account=Account.COMMISSION),
         "unused": -total(account=Account.UNEARNED),
+        "platform_coupons": total(account=Account.COUPONS),
     }

@@ -159,6 +159,9 @@ class LedgerEntry(models.Model):
         UNEARNED = "unearned", _("Unused vouchers")
         MERCHANT = "merchant", _("Payable to merchant")
         COMMISSION = "commission", _("Platform commission")
+        # What the platform's coupons cost it: paid to merchants with each
+        # earning of a voucher bought with one (a debit, like the gateway).
+        COUPONS = "coupons", _("Platform coupons")
 
     transfer = models.UUIDField()
     kind = models.CharField(max_length=32)

@@ -24,10 +24,17 @@ def assert_money_adds_up() -> None:
     orders = Order.objects.filter(pk__in=LedgerEntry.objects.values("order")).distinct()
     for order in orders:
         money = ledger.order_breakdown(order)
-        # captured = refunded + merchant net + platform commission + value still unused
+        # captured = refunded + merchant net + platform commission + value still
+        # unused − what the platform's coupons paid the merchant
         assert money["captured"] == (
-            money["refunded"] + money["merchant_net"] + money["commission"] + money["unused"]
+            money["refunded"]
+            + money["merchant_net"]
+            + money["commission"]
+            + money["unused"]
+            - money["platform_coupons"]
         ), (order, money)
+        # ... and the total paid is the subtotal less the discount, never below zero.
+        assert order.total == order.subtotal - order.discount >= 0, order
         # ... and the ledger agrees with the payments, refunds and vouchers themselves.
         assert money["captured"] == _sum(order.payments.filter(status=Payment.Status.SUCCEEDED))
         assert money["refunded"] == _sum(

@@ -30,6 +30,7 @@ from .coupons import (
     campaign_set_status,
     coupon_claim,
     coupon_discount,
+    coupon_give_back,
     coupon_grant,
     coupon_refusal,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "commission_rate_for",
     "coupon_claim",
     "coupon_discount",
+    "coupon_give_back",
     "coupon_grant",
     "coupon_refusal",
     "expire_vouchers",

@@ -23,8 +23,9 @@ from offers.selectors import offer_for_order
 
 from .. import signals
 from ..codes import generate_code
-from ..models import Order, Voucher
+from ..models import DiscountBy, Order, Voucher
 from ..rules import ACTIVE_ORDER_STATUSES, PAID_STATUSES
+from . import coupons
 from ._base import order_event
 
 SOLD_OUT = stock.SOLD_OUT
@@ -53,14 +54,23 @@ def units_bought(*, user: User, offer: Offer) -> int:
     )
 
 
-def order_create(*, user: User, offer_id: object, quantity: object) -> Order:
-    """Reserve `quantity` units of a live offer for `user`, unpaid.
+def order_create(
+    *,
+    user: User,
+    offer_id: object,
+    quantity: object,
+    coupon_id: object = None,
+    promo_code: object = None,
+) -> Order:
+    """Reserve `quantity` units of a live offer for `user`, unpaid, less a
+    coupon of theirs (`coupon_id`) or one a promo code gives (`promo_code`).
 
     The stock is taken by the offer's own conditional UPDATE
     (offers.stock.stock_take), so however many buyers arrive at once the offer
     never sells more than it has. Once it has found nothing left, a flash
     crowd's later requests are answered from a short-lived hint without a
-    transaction.
+    transaction. A coupon discounts one order: the same conditional UPDATE
+    idea spends it (orders.services.coupons.coupon_spend).
     """
     qty = _parse_quantity(quantity)
     offer_pk = parse_id(offer_id)
@@ -68,11 +78,15 @@ def order_create(*, user: User, offer_id: object, quantity: object) -> Order:
         raise NotFound("offer_not_found", _("This deal does not exist."))
     if stock.known_sold_out(offer_pk):
         raise Conflict("sold_out", SOLD_OUT)
-    return _order_create(user=user, offer_pk=offer_pk, qty=qty)
+    return _order_create(
+        user=user, offer_pk=offer_pk, qty=qty, coupon_id=coupon_id, promo_code=promo_code
+    )
 
 
 @transaction.atomic
-def _order_create(*, user: User, offer_pk: int, qty: int) -> Order:
+def _order_create(
+    *, user: User, offer_pk: int, qty: int, coupon_id: object = None, promo_code: object = None
+) -> Order:
     found = offer_for_order(offer_pk)
     if found is None:
         raise NotFound("offer_not_found", _("This deal does not exist."))
@@ -92,16 +106,28 @@ def _order_create(*, user: User, offer_pk: int, qty: int) -> Order:
                 % {"limit": offer.limit_per_user, "n": already},
             )
 
+    subtotal = offer.price * qty
+    coupon = None
+    if coupon_id is not None or promo_code is not None:
+        coupon = coupons.coupon_to_spend(
+            user=user, offer=offer, subtotal=subtotal, coupon_id=coupon_id, promo_code=promo_code
+        )
+    discount = coupons.coupon_discount(coupon.campaign, subtotal) if coupon else Decimal("0.00")
     order = Order.objects.create(
         user=user,
         offer=offer,
         quantity=qty,
         unit_price=offer.price,
-        total=offer.price * qty,
+        subtotal=subtotal,
+        discount=discount,
+        discount_by=coupons.discount_by(coupon.campaign) if coupon else "",
+        total=subtotal - discount,
         currency=offer.currency,
         payment_deadline=timezone.now() + settings.PAYMENT_WINDOW,
     )
     order_event(order, "created", by=user)
+    if coupon is not None:
+        coupons.coupon_spend(coupon=coupon, order=order)
     if offer.stock is not None:
         # Last, so the offer's row lock, which every buyer of a flash deal
         # queues for, is held only from here to the commit.
@@ -117,6 +143,7 @@ def order_cancel(*, order_id: int, by: User | None = None, reason: str = "cancel
         raise NotFound("order_not_found", _("Order not found."))
     check_transition(Order, order.status, Order.Status.CANCELLED)
     stock.stock_give_back(offer_id=order.offer_id, qty=order.quantity)
+    coupons.coupon_give_back(order=order)
     order_event(order, "cancelled", by=by, to=Order.Status.CANCELLED, note=reason)
     order.status = Order.Status.CANCELLED
     order.cancelled_at = timezone.now()
@@ -165,6 +192,8 @@ def order_mark_paid(*, order_id: int, amount: Decimal, currency: str) -> Order:
     )
 
     expires_at = now + timedelta(days=offer.validity_days)
+    off = coupons.discount_shares(order.discount, order.quantity)
+    platform_pays = order.discount_by == DiscountBy.PLATFORM
     Voucher.objects.bulk_create(
         [
             Voucher(
@@ -173,7 +202,8 @@ def order_mark_paid(*, order_id: int, amount: Decimal, currency: str) -> Order:
                 user_id=order.user_id,
                 number=n,
                 code=generate_code(),
-                value=order.unit_price,
+                value=order.unit_price - off[n - 1],
+                subsidy=off[n - 1] if platform_pays else Decimal("0.00"),
                 currency=order.currency,
                 uses_allowed=offer.uses_per_voucher,
                 uses_left=offer.uses_per_voucher,

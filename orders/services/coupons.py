@@ -22,7 +22,7 @@ from o2o.models import check_transition
 from o2o.money import to_minor
 from offers.models import Offer
 
-from ..models import Coupon, CouponCampaign, Order
+from ..models import Coupon, CouponCampaign, DiscountBy, Order
 from ..rules import PAID_STATUSES, campaign_open, coupon_usable
 from ..selectors import campaigns_for_offer
 
@@ -99,16 +99,17 @@ def coupon_claim(*, user: User, campaign_id: object, now: datetime | None = None
 
 
 def coupon_discount(campaign: CouponCampaign, subtotal: Decimal) -> Decimal:
-    """What the campaign's coupon takes off `subtotal`: never more than it
-    (a total is never below zero), a percentage rounded down to the cent and
-    capped by max_discount."""
+    """What the campaign's coupon takes off `subtotal`: a percentage rounded
+    down to the cent and capped by max_discount, or the amount; always
+    leaving a cent to pay (a total is never zero or below: payment providers
+    take no payment of nothing, and an order is paid to issue its vouchers)."""
     if campaign.kind == CouponCampaign.Kind.PERCENT:
         off = (subtotal * campaign.value / 100).quantize(CENT, rounding=ROUND_DOWN)
         if campaign.max_discount is not None:
             off = min(off, campaign.max_discount)
     else:
         off = campaign.value
-    return max(min(off, subtotal), Decimal("0.00"))
+    return max(min(off, subtotal - CENT), Decimal("0.00"))
 
 
 def coupon_refusal(
@@ -168,3 +169,93 @@ def grant_welcome_coupons(*, user: User, now: datetime | None = None) -> list[Co
         except DomainError:
             continue
     return granted
+
+
+def discount_by(campaign: CouponCampaign) -> str:
+    """Who pays a campaign's discounts: its merchant, or the platform."""
+    return DiscountBy.MERCHANT if campaign.merchant_id else DiscountBy.PLATFORM
+
+
+def discount_shares(discount: Decimal, units: int) -> list[Decimal]:
+    """An order's discount spread over its units to the cent, the remainder
+    on the last: what each voucher's price is less by."""
+    each = (discount / units).quantize(CENT, rounding=ROUND_DOWN)
+    return [each] * (units - 1) + [discount - each * (units - 1)]
+
+
+def coupon_to_spend(
+    *,
+    user: User,
+    offer: Offer,
+    subtotal: Decimal,
+    coupon_id: object = None,
+    promo_code: object = None,
+    now: datetime | None = None,
+) -> Coupon:
+    """The user's coupon to discount an order of `offer` for `subtotal`: one
+    of theirs by id, or, for a promo code typed at checkout, one granted now
+    from its campaign (or the one they already got from it and still hold).
+    Refused with why it cannot be used (coupon_not_found,
+    promo_code_not_found, used, expired, out_of_scope, min_spend_not_met).
+    """
+    now = now or timezone.now()
+    if coupon_id is not None and promo_code is not None:
+        raise DomainError("coupon_or_promo_code", _("Give a coupon or a promo code, not both."))
+    if promo_code is not None:
+        coupon = _coupon_of_code(user=user, code=promo_code, now=now)
+    else:
+        pk = parse_id(coupon_id)
+        mine = Coupon.objects.select_related("campaign").filter(user_id=user.pk)
+        found = mine.filter(pk=pk).first() if pk is not None else None
+        if found is None:
+            raise NotFound("coupon_not_found", _("You have no such coupon."))
+        coupon = found
+    refusal = coupon_refusal(coupon, offer=offer, subtotal=subtotal, now=now)
+    if refusal is not None:
+        raise refusal
+    return coupon
+
+
+PROMO_CODE_MAX_LENGTH = 32
+
+
+def _coupon_of_code(*, user: User, code: object, now: datetime) -> Coupon:
+    text = str(code).strip().upper() if isinstance(code, str | int) else ""
+    campaign = (
+        CouponCampaign.objects.filter(promo_code__iexact=text).first()
+        if 0 < len(text) <= PROMO_CODE_MAX_LENGTH
+        else None
+    )
+    if campaign is None:
+        raise NotFound("promo_code_not_found", _("This promo code does not exist."))
+    held = (
+        Coupon.objects.select_related("campaign")
+        .filter(coupon_usable(now), campaign=campaign, user_id=user.pk)
+        .order_by("valid_until", "pk")
+        .first()
+    )
+    if held is not None:
+        return held
+    return coupon_grant(user=user, campaign_id=campaign.pk, source=Coupon.Source.CODE, now=now)
+
+
+def coupon_spend(*, coupon: Coupon, order: Order) -> None:
+    """The coupon discounts `order`: spent by a conditional UPDATE, so of two
+    orders made with it at once exactly one gets the discount (the other's
+    transaction is refused `used` and rolls back, its units with it)."""
+    spent = Coupon.objects.filter(pk=coupon.pk, status=Coupon.Status.AVAILABLE).update(
+        status=Coupon.Status.USED, order=order, used_at=timezone.now()
+    )
+    if not spent:
+        raise Conflict("used", _("This coupon has already been used."))
+
+
+def coupon_give_back(*, order: Order, now: datetime | None = None) -> bool:
+    """The order's coupon is usable again (its order cancelled, or wholly
+    refunded), if it has not run out meanwhile; once, however often asked."""
+    now = now or timezone.now()
+    return bool(
+        Coupon.objects.filter(
+            order_id=order.pk, status=Coupon.Status.USED, valid_until__gt=now
+        ).update(status=Coupon.Status.AVAILABLE, order=None, used_at=None)
+    )

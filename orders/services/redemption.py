@@ -134,7 +134,7 @@ _STORE_FACTS = rawsql.Compiled(
 
 VOUCHER_FIELDS = (
     "id", "order_id", "offer_id", "user_id", "status", "uses_left", "uses_allowed",
-    "value", "currency", "expires_at",
+    "value", "subsidy", "currency", "expires_at",
 )  # fmt: skip
 _JOINED = ("order__status", "order__commission_rate", "offer__merchant_id", "offer__title")
 

@@ -15,6 +15,7 @@ from .. import signals
 from ..models import Order, Voucher
 from ..rules import never_used
 from ._base import count_down_usable, order_event, voucher_move
+from .coupons import coupon_give_back
 
 
 class RefundReason:
@@ -81,4 +82,7 @@ def voucher_refund(
         sender=Voucher, voucher=voucher, order=order, reason=reason, reference=reference
     )
     count_down_usable([order.pk], now)
+    if not order.vouchers.exclude(status=Voucher.Status.REFUNDED).exists():
+        # The whole order refunded: its coupon is usable again, if still in time.
+        coupon_give_back(order=order, now=now)
     return voucher

@@ -234,12 +234,6 @@ NOT_IN_THE_API = {
     "role_not_allowed",
     "stock_below_sold",
     "too_many_images",
-    # Why a coupon cannot discount an order: checkout takes coupons next
-    # (issue #16), then the order API answers them.
-    "expired",
-    "min_spend_not_met",
-    "out_of_scope",
-    "used",
 }
 
 

@@ -41,3 +41,28 @@ def test_a_limit_of_one_pressed_ten_times_at_once_gives_one():
     assert results.count("ok") == 1
     assert results.count("already_claimed") == 9
     assert Coupon.objects.filter(user=shopper).count() == 1
+
+
+def test_one_coupon_on_two_orders_at_once_discounts_exactly_one():
+    requires_row_locks()
+    from ..factories import OfferFactory
+
+    shopper = UserFactory()
+    offer = OfferFactory(stock=10)
+    coupon = services.coupon_grant(
+        user=shopper, campaign_id=CouponCampaignFactory().pk, source="admin"
+    )
+
+    def buy(i):
+        try:
+            services.order_create(user=shopper, offer_id=offer.pk, quantity=1, coupon_id=coupon.pk)
+        except DomainError as err:
+            return err.code
+        return "ok"
+
+    results = run_in_threads(2, buy)
+    assert sorted(results) == ["ok", "used"]
+    assert offer.orders.count() == 1
+    assert offer.orders.get().discount == 20
+    offer.refresh_from_db()
+    assert offer.stock_left == 9  # the refused order's unit went back with it

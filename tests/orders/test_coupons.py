@@ -199,10 +199,10 @@ def test_campaigns_of_an_unknown_deal_are_404(offer):
     ("kind", "value", "cap", "subtotal", "off"),
     [
         ("amount", "20", None, "198.00", "20.00"),
-        ("amount", "50", None, "30.00", "30.00"),  # never below zero
+        ("amount", "50", None, "30.00", "29.99"),  # a cent is always paid
         ("percent", "15", None, "99.99", "14.99"),  # rounded down to the cent
         ("percent", "50", "30", "198.00", "30.00"),  # capped
-        ("percent", "100", None, "12.34", "12.34"),
+        ("percent", "100", None, "12.34", "12.33"),
     ],
 )
 def test_the_discount(kind, value, cap, subtotal, off):

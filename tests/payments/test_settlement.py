@@ -69,6 +69,7 @@ def test_commission_is_fixed_at_payment_and_each_redemption_pays_the_merchant_ne
         "merchant_net": Decimal("178.20"),
         "commission": Decimal("19.80"),
         "unused": Decimal("198.00"),
+        "platform_coupons": Decimal("0"),
     }
 
 

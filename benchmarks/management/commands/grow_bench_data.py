@@ -79,6 +79,7 @@ class Command(BaseCommand):
                             offer_id=offer_ids[(have + n) % len(offer_ids)][0],
                             quantity=per_order,
                             unit_price=offer_ids[(have + n) % len(offer_ids)][1],
+                            subtotal=offer_ids[(have + n) % len(offer_ids)][1] * per_order,
                             total=offer_ids[(have + n) % len(offer_ids)][1] * per_order,
                             status="paid",
                             payment_deadline=now,
