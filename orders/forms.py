@@ -1,5 +1,8 @@
 """Checkout and review forms."""
 
+from collections.abc import Sequence
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -16,11 +19,30 @@ class CheckoutForm(BootstrapFormMixin, forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
 
-    def __init__(self, *args: object, max_quantity: int, **kwargs: object) -> None:
+    coupon = forms.ChoiceField(
+        label=_("Coupon"), required=False, widget=forms.RadioSelect, choices=()
+    )
+    promo_code = forms.CharField(
+        label=_("Promo code"),
+        required=False,
+        max_length=32,
+        help_text=_("Have a code? It is used instead of a coupon above."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+    def __init__(
+        self,
+        *args: object,
+        max_quantity: int,
+        coupons: Sequence[tuple[str, str]] = (),
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         field = self.fields["quantity"]
         field.widget.attrs["max"] = max(max_quantity, 1)
         field.help_text = _("You can buy up to %(n)s.") % {"n": max_quantity}
+        choice: Any = self.fields["coupon"]
+        choice.choices = [("", _("No coupon")), *coupons]
 
 
 class ReviewForm(BootstrapFormMixin, forms.Form):

@@ -112,3 +112,15 @@ def claimable_campaigns(*, now: datetime, offer: Offer | None = None) -> QuerySe
             default=Greatest(F("quantity") - F("issued_count"), Value(0)),
         )
     ).order_by("-value", "pk")
+
+
+def coupons_usable_on(user: User, offer: Offer, *, now: datetime) -> QuerySet[Coupon]:
+    """The user's coupons that can discount an order of `offer` at `now`
+    (their minimum spend aside, which depends on the quantity), soonest to
+    run out first."""
+    applying = CouponCampaign.objects.filter(campaigns_for_offer(offer), currency=offer.currency)
+    return (
+        Coupon.objects.filter(coupon_usable(now), user_id=user.pk, campaign__in=applying)
+        .select_related("campaign")
+        .order_by("valid_until", "pk")
+    )

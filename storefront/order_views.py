@@ -4,6 +4,8 @@ Checkout starts a payment and a used voucher takes a review, so these pages
 live above the orders, payments and reviews apps.
 """
 
+from decimal import Decimal
+
 import segno
 from django.conf import settings
 from django.contrib import messages
@@ -11,15 +13,19 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from o2o.errors import DomainError
+from o2o.http import parse_int
+from o2o.templatetags.market import money
 from offers.models import Offer
 from offers.selectors import buyable, buyable_offers, visible_offers
 from orders import selectors, services
 from orders.forms import CheckoutForm, ReviewForm
-from orders.models import Order, Voucher
+from orders.models import Coupon, Order, Voucher
 from payments.services import payment_start
 from reviews.services import review_create
 
@@ -34,6 +40,38 @@ def _max_quantity(offer: Offer, user: object) -> int:
     return max(limit, 0)
 
 
+COUPON_CODES = {"coupon_not_found", "used", "expired", "out_of_scope", "min_spend_not_met"}
+PROMO_CODES = {"promo_code_not_found", "campaign_closed", "not_eligible", "already_claimed"}
+
+
+def _coupon_choices(
+    coupons: list[Coupon], *, price: Decimal, quantity: int
+) -> tuple[list[tuple[str, str]], str]:
+    """The coupon radio buttons, each saying what it takes off this order,
+    and the best one's value (the most off, its minimum spend met)."""
+    subtotal = price * quantity
+    choices, best, best_off = [], "", Decimal("0")
+    for coupon in coupons:
+        campaign = coupon.campaign
+        off = services.coupon_discount(campaign, subtotal)
+        met = subtotal >= campaign.min_spend
+        label = _("%(title)s: %(off)s off") % {
+            "title": campaign.title,
+            "off": money(off, campaign.currency),
+        }
+        if campaign.min_spend:
+            label += " · " + _("on orders of %(amount)s or more") % {
+                "amount": money(campaign.min_spend, campaign.currency)
+            }
+        label += " · " + _("until %(day)s") % {
+            "day": date_format(coupon.valid_until, "SHORT_DATE_FORMAT")
+        }
+        choices.append((str(coupon.pk), label))
+        if met and off > best_off:
+            best, best_off = str(coupon.pk), off
+    return choices, best
+
+
 @login_required
 def checkout(request: HttpRequest, pk: int) -> HttpResponse:
     offer = (
@@ -42,22 +80,63 @@ def checkout(request: HttpRequest, pk: int) -> HttpResponse:
     if offer is None:
         raise Http404
     max_quantity = _max_quantity(offer, request.user)
-    form = CheckoutForm(request.POST or None, max_quantity=max_quantity)
+    coupons = list(selectors.coupons_usable_on(request.user, offer, now=timezone.now()))  # type: ignore[arg-type]
+    quantity = parse_int(request.POST.get("quantity")) or 1
+    choices, best = _coupon_choices(coupons, price=offer.price, quantity=max(quantity, 1))
+    chosen = next((c for c in coupons if str(c.pk) == (request.POST.get("coupon", best))), None)
+    subtotal = offer.price * max(quantity, 1)
+    saving = (
+        services.coupon_discount(chosen.campaign, subtotal)
+        if chosen and subtotal >= chosen.campaign.min_spend
+        else Decimal("0.00")
+    )
+    form = CheckoutForm(
+        request.POST or None,
+        max_quantity=max_quantity,
+        coupons=choices,
+        initial={"coupon": best},
+    )
     if request.method == "POST" and form.is_valid():
+        promo_code = form.cleaned_data["promo_code"].strip() or None
         try:
             order = services.order_create(
                 user=request.user,  # type: ignore[arg-type]
                 offer_id=offer.pk,
                 quantity=form.cleaned_data["quantity"],
+                coupon_id=None if promo_code else (form.cleaned_data["coupon"] or None),
+                promo_code=promo_code,
             )
         except DomainError as err:
-            form.add_error("quantity", str(err))
+            if err.code in PROMO_CODES or (promo_code and err.code in COUPON_CODES):
+                form.add_error("promo_code", str(err))
+            elif err.code in COUPON_CODES:
+                form.add_error("coupon", str(err))
+            else:
+                form.add_error("quantity", str(err))
         else:
             return _start_payment(request, order)
     return render(
         request,
         "orders/checkout.html",
-        {"offer": offer, "form": form, "max_quantity": max_quantity},
+        {
+            "offer": offer,
+            "form": form,
+            "max_quantity": max_quantity,
+            "coupons": coupons,
+            "saving": saving,
+            "total": subtotal - saving,
+            # For checkout.js to show the saving as the quantity and coupon
+            # change; the order itself is priced by the server.
+            "coupon_terms": {
+                str(c.pk): {
+                    "kind": c.campaign.kind,
+                    "value": str(c.campaign.value),
+                    "cap": str(c.campaign.max_discount or ""),
+                    "min": str(c.campaign.min_spend),
+                }
+                for c in coupons
+            },
+        },
         status=400 if form.errors else 200,
     )
 

@@ -242,3 +242,58 @@ def test_an_expired_voucher_bought_with_a_platform_coupon_earns_the_merchant_the
 
 def test_campaigns_know_who_pays():
     assert services.coupons.discount_by(CouponCampaign(merchant=None)) == "platform"
+
+
+# --- checkout in the browser ----------------------------------------------------------
+
+
+def test_checkout_preselects_the_best_coupon_and_shows_the_saving(client):
+    from django.urls import reverse
+
+    shopper = UserFactory()
+    offer = OfferFactory(price=Decimal("198.00"))
+    small = coupon_for(shopper, title="¥10 off", value=Decimal("10"))
+    big = coupon_for(shopper, title="¥30 off", value=Decimal("30"))
+    coupon_for(shopper, title="¥80 off big orders", value=Decimal("80"), min_spend=Decimal("500"))
+    coupon_for(
+        shopper, title="Other shop", scope="merchant", scope_merchant=MerchantFactory()
+    )  # not for this deal: not offered
+    client.force_login(shopper)
+    page = client.get(reverse("orders:checkout", args=[offer.pk])).content.decode()
+    assert "¥30 off: ¥30 off" in page
+    assert "Other shop" not in page
+    assert f'value="{big.pk}" id="id_coupon_2" checked' in page or (
+        f'value="{big.pk}"' in page.split("checked")[0].rsplit("<input", 1)[-1]
+    )
+    assert "−¥30" in page
+    assert "¥168" in page  # the total with it
+    response = client.post(
+        reverse("orders:checkout", args=[offer.pk]), {"quantity": 1, "coupon": small.pk}
+    )
+    assert response.status_code == 302
+    made = offer.orders.get()
+    assert (made.subtotal, made.discount, made.total) == (
+        Decimal("198.00"),
+        Decimal("10.00"),
+        Decimal("188.00"),
+    )
+
+
+def test_checkout_says_why_a_coupon_cannot_be_used_and_keeps_the_order_unmade(client):
+    from django.urls import reverse
+
+    shopper = UserFactory()
+    offer = OfferFactory(price=Decimal("198.00"))
+    big_orders = coupon_for(shopper, value=Decimal("80"), min_spend=Decimal("500"))
+    client.force_login(shopper)
+    response = client.post(
+        reverse("orders:checkout", args=[offer.pk]), {"quantity": 1, "coupon": big_orders.pk}
+    )
+    assert response.status_code == 400
+    assert "needs a spend of at least" in response.content.decode()
+    assert not offer.orders.exists()
+    wrong_code = client.post(
+        reverse("orders:checkout", args=[offer.pk]), {"quantity": 1, "promo_code": "NOPE"}
+    )
+    assert wrong_code.status_code == 400
+    assert "This promo code does not exist." in wrong_code.content.decode()
