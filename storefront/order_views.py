@@ -20,7 +20,7 @@ from offers.selectors import buyable, buyable_offers, visible_offers
 from orders import selectors, services
 from orders.forms import CheckoutForm, ReviewForm
 from orders.models import Order, Voucher
-from payments.services import payment_start
+from payments.services import method_refusal, methods_for, payment_start
 from reviews.services import review_create
 
 
@@ -43,7 +43,10 @@ def checkout(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     max_quantity = _max_quantity(offer, request.user)
     form = CheckoutForm(request.POST or None, max_quantity=max_quantity)
-    if request.method == "POST" and form.is_valid():
+    refusal = method_refusal(request.POST.get("method"), offer.currency) if request.POST else None
+    if refusal is not None:
+        form.add_error(None, str(refusal))
+    elif request.method == "POST" and form.is_valid():
         try:
             order = services.order_create(
                 user=request.user,  # type: ignore[arg-type]
@@ -57,14 +60,24 @@ def checkout(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "orders/checkout.html",
-        {"offer": offer, "form": form, "max_quantity": max_quantity},
+        {
+            "offer": offer,
+            "form": form,
+            "max_quantity": max_quantity,
+            "pay_methods": methods_for(offer.currency),
+        },
         status=400 if form.errors else 200,
     )
 
 
 def _start_payment(request: HttpRequest, order: Order) -> HttpResponseRedirect:
     try:
-        _payment, result = payment_start(order_id=order.pk, user=request.user)  # type: ignore[arg-type]
+        _payment, result = payment_start(
+            order_id=order.pk,
+            user=request.user,  # type: ignore[arg-type]
+            method=request.POST.get("method"),
+            site_url=request.build_absolute_uri("/"),
+        )
     except DomainError as err:
         messages.error(request, str(err))
         return redirect("orders:detail", pk=order.pk)
@@ -96,7 +109,12 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "orders/detail.html",
-        {"order": order, "vouchers": vouchers, "can_buy_again": can_buy_again},
+        {
+            "order": order,
+            "vouchers": vouchers,
+            "can_buy_again": can_buy_again,
+            "pay_methods": methods_for(order.currency) if order.is_payable else [],
+        },
     )
 
 
