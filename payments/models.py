@@ -53,9 +53,7 @@ class Payment(TimeStamped):
     succeeded_at = models.DateTimeField(null=True, blank=True)
     # Stripe's client secret for this PaymentIntent: lets our page show the form.
     client_secret = models.CharField(max_length=255, blank=True, editable=False)
-    method = models.CharField(
-        _("payment method"), max_length=16, choices=Method.choices, default=Method.CARD
-    )
+    method = models.CharField(max_length=16, choices=Method.choices, default=Method.CARD)
     # What the provider asks the payer to do next, kept so a retried "pay"
     # resumes the attempt without calling the provider: Alipay's redirect
     # (`redirect_url`), WeChat Pay's QR code (`qr_data`, `qr_image`, a
