@@ -20,7 +20,8 @@ from offers.selectors import buyable, buyable_offers, visible_offers
 from orders import selectors, services
 from orders.forms import CheckoutForm, ReviewForm
 from orders.models import Order, Voucher
-from payments.services import method_refusal, methods_for, payment_start
+from payments.selectors import method_choices
+from payments.services import method_refusal, payment_start
 from reviews.services import review_create
 
 
@@ -64,7 +65,7 @@ def checkout(request: HttpRequest, pk: int) -> HttpResponse:
             "offer": offer,
             "form": form,
             "max_quantity": max_quantity,
-            "pay_methods": methods_for(offer.currency),
+            "pay_methods": method_choices(offer.currency, request.POST.get("method")),
         },
         status=400 if form.errors else 200,
     )
@@ -113,7 +114,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "order": order,
             "vouchers": vouchers,
             "can_buy_again": can_buy_again,
-            "pay_methods": methods_for(order.currency) if order.is_payable else [],
+            "pay_methods": method_choices(order.currency) if order.is_payable else [],
         },
     )
 

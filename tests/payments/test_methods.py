@@ -46,7 +46,7 @@ def test_checkout_offers_three_labelled_ways_to_pay_a_yuan_deal(client, consumer
         assert f'id="pay-method-{method}" value="{method}"' in page
         assert f'for="pay-method-{method}"' in page
     assert "<legend" in page
-    assert 'class="fa-brands fa-alipay fa-lg pay-icon-alipay" aria-hidden="true"' in page
+    assert 'class="fa-brands fa-alipay pay-icon-alipay fa-lg" aria-hidden="true"' in page
     assert page.count('name="method"') == 3
     assert 'value="card" checked' in page
 
@@ -434,3 +434,13 @@ def test_api_pay_with_alipay_on_stripe_answers_where_to_send_the_payer(
     ).json()["payment"]
     assert wechat["qr_code"].startswith("weixin://")
     assert wechat["redirect_url"] == ""
+
+
+def test_a_checkout_shown_again_keeps_the_chosen_method(client, consumer, offer):
+    client.force_login(consumer)
+    response = checkout(client, offer, "wechat_pay", quantity=0)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'value="wechat_pay" checked' in page
+    assert 'value="card" checked' not in page
+    assert not Order.objects.exists()
