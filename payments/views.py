@@ -1,4 +1,5 @@
-"""Payment pages: the development gateway's page, Stripe's card form, and
+"""Payment pages: the development gateway's pages (card, Alipay, WeChat Pay),
+Stripe's card form and WeChat Pay QR page, the status the QR page polls, and
 Stripe's webhook endpoint."""
 
 import logging
@@ -154,7 +155,7 @@ def payment_status(request: HttpRequest, key: str) -> JsonResponse:
     return JsonResponse(
         {
             "status": payment.status,
-            "next": reverse(f"payments:{payment.gateway}_return", args=[payment.idempotency_key])
+            "next": reverse("payments:stripe_return", args=[payment.idempotency_key])
             if payment.gateway == "stripe"
             else reverse("orders:detail", args=[payment.order_id]),
         }
