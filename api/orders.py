@@ -22,6 +22,7 @@ from orders.codes import format_code
 from orders.models import Order, Redemption, Voucher
 from orders.throttle import record_redeem_failure
 from payments.gateways import DEV, TEST_MODE_NOTICE
+from payments.models import Payment
 from payments.services import payment_dev_capture, payment_start
 
 
@@ -154,9 +155,24 @@ class OrderDetailApi(generics.RetrieveAPIView):
         return selectors.orders_for_user(self.request.user).prefetch_related("vouchers__offer")  # type: ignore[arg-type]
 
 
+class OrderPayInput(serializers.Serializer):
+    method = serializers.ChoiceField(
+        choices=Payment.Method.choices,
+        required=False,
+        help_text="card (when absent), alipay or wechat_pay; the last two for CNY only.",
+    )
+
+
 class PaymentOutput(serializers.Serializer):
     gateway = serializers.CharField()
+    method = serializers.ChoiceField(choices=Payment.Method.choices)
     status = serializers.CharField()
+    redirect_url = serializers.CharField(
+        allow_blank=True, help_text="Alipay on Stripe: open it; Alipay returns the payer to us."
+    )
+    qr_code = serializers.CharField(
+        allow_blank=True, help_text="WeChat Pay on Stripe: the text of the QR code to show."
+    )
     client_secret = serializers.CharField(allow_blank=True)
     publishable_key = serializers.CharField(allow_blank=True)
     test_mode = serializers.BooleanField(
@@ -183,11 +199,12 @@ class OrderPayApi(APIView):
     permission_classes = (IsAuthenticated,)
 
     @extend_schema(
-        request=None,
+        request=OrderPayInput,
         responses={
             200: OrderPayOutput,
             **refusals(
                 {
+                    400: ["invalid_payment_method", "payment_method_unavailable"],
                     404: ["order_not_found"],
                     409: [
                         "order_paid",
@@ -201,7 +218,13 @@ class OrderPayApi(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        payment, result = payment_start(order_id=pk, user=request.user)  # type: ignore[arg-type]
+        body = request.data if isinstance(request.data, Mapping) else {}
+        payment, result = payment_start(
+            order_id=pk,
+            user=request.user,  # type: ignore[arg-type]
+            method=body.get("method"),
+            site_url=request.build_absolute_uri("/"),
+        )
         test_mode = payment.gateway == DEV
         if test_mode:
             payment = payment_dev_capture(payment_id=payment.pk, user=request.user)  # type: ignore[arg-type]
@@ -209,7 +232,10 @@ class OrderPayApi(APIView):
         data = _order_out(order)
         data["payment"] = {
             "gateway": payment.gateway,
+            "method": payment.method,
             "status": payment.status,
+            "redirect_url": payment.action.get("redirect_url", "") if not test_mode else "",
+            "qr_code": payment.action.get("qr_data", "") if not test_mode else "",
             "client_secret": result.client_secret,
             "publishable_key": settings.STRIPE_PUBLISHABLE_KEY
             if payment.gateway == "stripe"

@@ -26,13 +26,14 @@ class PaymentAdmin(ReadOnlyAdmin):
         "pk",
         "order",
         "gateway",
+        "method",
         "amount",
         "currency",
         "status",
         "reference",
         "created_at",
     )
-    list_filter = ("status", "gateway")
+    list_filter = ("status", "gateway", "method")
     search_fields = ("reference", "order__pk", "order__user__email")
     inlines = (PaymentEventInline,)
 

@@ -11,9 +11,9 @@ One setting, PAYMENTS_GATEWAY, picks the gateway of new payments:
   to it; see payments.checks).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
-from typing import Protocol
+from typing import Any, Protocol
 
 import stripe
 from django.conf import settings
@@ -31,6 +31,8 @@ class StartResult:
     reference: str
     redirect_url: str = ""
     client_secret: str = ""
+    # What the payer must do next (see Payment.action); saved on the payment.
+    action: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,14 @@ class GatewayError(Exception):
 class Gateway(Protocol):
     name: str
 
-    def start(self, payment: Payment) -> StartResult: ...
+    def start(self, payment: Payment, *, return_url: str = "") -> StartResult:
+        """Open the attempt at the provider; `return_url` (absolute) is where a
+        redirect method (Alipay) sends the payer back."""
+        ...
+
+    def cancel(self, payment: Payment) -> None:
+        """Close an attempt the payer abandoned for another method (best effort)."""
+        ...
 
     def resume(self, payment: Payment) -> StartResult:
         """The same attempt again, without calling the provider."""
@@ -64,11 +73,16 @@ class Gateway(Protocol):
 class DevGateway:
     name = "dev"
 
-    def start(self, payment: Payment) -> StartResult:
+    def start(self, payment: Payment, *, return_url: str = "") -> StartResult:
+        # One page per attempt, drawn as the method's provider would: a card
+        # form, an "Alipay" confirmation, a WeChat Pay QR code.
         return StartResult(
             reference=f"dev_pi_{payment.idempotency_key.hex}",
             redirect_url=reverse("payments:dev_pay", args=[payment.idempotency_key]),
         )
+
+    def cancel(self, payment: Payment) -> None:
+        return None  # nothing is open anywhere else
 
     def resume(self, payment: Payment) -> StartResult:
         return self.start(payment)
@@ -94,33 +108,90 @@ class StripeGateway:
     def client(self) -> stripe.StripeClient:
         return stripe_client(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE)
 
-    def start(self, payment: Payment) -> StartResult:
+    def _pay_page(self, payment: Payment) -> str:
+        return reverse("payments:stripe_pay", args=[payment.idempotency_key])
+
+    def start(self, payment: Payment, *, return_url: str = "") -> StartResult:
+        params: dict[str, Any] = {
+            "amount": to_minor(payment.amount, payment.currency),
+            "currency": payment.currency.lower(),
+            "metadata": {
+                "order_id": str(payment.order_id),
+                "payment_id": str(payment.pk),
+            },
+        }
+        if payment.method == Payment.Method.ALIPAY:
+            # Confirmed at once: Stripe answers with Alipay's page to send the
+            # payer to, and Alipay sends them back to return_url.
+            params |= {
+                "payment_method_types": ["alipay"],
+                "payment_method_data": {"type": "alipay"},
+                "confirm": True,
+                "return_url": return_url,
+            }
+        elif payment.method == Payment.Method.WECHAT_PAY:
+            # Confirmed at once: Stripe answers with a QR code the payer scans
+            # with WeChat (on a desktop: client "web").
+            params |= {
+                "payment_method_types": ["wechat_pay"],
+                "payment_method_data": {"type": "wechat_pay"},
+                "payment_method_options": {"wechat_pay": {"client": "web"}},
+                "confirm": True,
+            }
         try:
             intent = self.client.v1.payment_intents.create(
-                params={
-                    "amount": to_minor(payment.amount, payment.currency),
-                    "currency": payment.currency.lower(),
-                    "metadata": {
-                        "order_id": str(payment.order_id),
-                        "payment_id": str(payment.pk),
-                    },
-                },
+                params=params,  # type: ignore[arg-type]
                 # One attempt, one key: a retried call never creates a second intent.
                 options={"idempotency_key": f"payment-{payment.idempotency_key}"},
             )
         except stripe.StripeError as err:
             raise GatewayError(str(err)) from err
+        action = self._action(intent)
+        redirect_url = self._pay_page(payment)
+        if payment.method == Payment.Method.ALIPAY:
+            if not action.get("redirect_url"):
+                raise GatewayError(f"no Alipay redirect for {intent.id} ({intent.status})")
+            redirect_url = action["redirect_url"]
+        elif payment.method == Payment.Method.WECHAT_PAY and not action.get("qr_data"):
+            raise GatewayError(f"no WeChat Pay QR code for {intent.id} ({intent.status})")
         return StartResult(
             reference=intent.id,
             client_secret=intent.client_secret or "",
-            redirect_url=reverse("payments:stripe_pay", args=[payment.idempotency_key]),
+            redirect_url=redirect_url,
+            action=action,
         )
 
+    @staticmethod
+    def _action(intent: stripe.PaymentIntent) -> dict[str, str]:
+        """The payer's next step from the intent's next_action, kept as plain strings."""
+        next_action = intent.to_dict().get("next_action") or {}
+        redirect = next_action.get("redirect_to_url") or {}
+        qr = next_action.get("wechat_pay_display_qr_code") or {}
+        action = {
+            "redirect_url": str(redirect.get("url") or ""),
+            "qr_data": str(qr.get("data") or ""),
+            "qr_image": str(qr.get("image_data_url") or ""),
+            "hosted_url": str(qr.get("hosted_instructions_url") or ""),
+        }
+        if not action["qr_image"].startswith("data:image/"):
+            action["qr_image"] = ""  # shown inline only: never an outside address
+        return {key: value for key, value in action.items() if value}
+
+    def cancel(self, payment: Payment) -> None:
+        try:
+            self.client.v1.payment_intents.cancel(payment.reference)
+        except stripe.StripeError as err:
+            raise GatewayError(str(err)) from err
+
     def resume(self, payment: Payment) -> StartResult:
+        redirect_url = self._pay_page(payment)
+        if payment.method == Payment.Method.ALIPAY and payment.action.get("redirect_url"):
+            redirect_url = payment.action["redirect_url"]
         return StartResult(
             reference=payment.reference,
             client_secret=payment.client_secret,
-            redirect_url=reverse("payments:stripe_pay", args=[payment.idempotency_key]),
+            redirect_url=redirect_url,
+            action=payment.action,
         )
 
     def refund(self, refund: Refund) -> tuple[str, bool]:
@@ -151,6 +222,9 @@ class StripeGateway:
         error = intent.last_payment_error
         if intent.status == "requires_payment_method" and error:
             return RemoteStatus(status="failed", message=str(error.message or ""))
+        # requires_action: the payer is on Alipay's page or has the WeChat Pay
+        # QR code (or 3-D Secure) in front of them; requires_payment_method
+        # without an error: the card form is not sent yet; processing.
         return RemoteStatus(status="pending")
 
 

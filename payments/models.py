@@ -17,6 +17,14 @@ class Payment(TimeStamped):
         FAILED = "failed", _("Failed")
         CANCELED = "canceled", _("Cancelled")
 
+    class Method(models.TextChoices):
+        """How the payer pays: a card, or one of the wallets people in China
+        use (through Stripe's PaymentIntents, or mimicked by the dev gateway)."""
+
+        CARD = "card", _("Card")
+        ALIPAY = "alipay", _("Alipay")
+        WECHAT_PAY = "wechat_pay", _("WeChat Pay")
+
     # Moved by payments.services only, through one helper that writes a
     # PaymentEvent for each move.
     TRANSITIONS: dict[str, set[str]] = {
@@ -45,6 +53,12 @@ class Payment(TimeStamped):
     succeeded_at = models.DateTimeField(null=True, blank=True)
     # Stripe's client secret for this PaymentIntent: lets our page show the form.
     client_secret = models.CharField(max_length=255, blank=True, editable=False)
+    method = models.CharField(max_length=16, choices=Method.choices, default=Method.CARD)
+    # What the provider asks the payer to do next, kept so a retried "pay"
+    # resumes the attempt without calling the provider: Alipay's redirect
+    # (`redirect_url`), WeChat Pay's QR code (`qr_data`, `qr_image`, a
+    # data: URL, and `hosted_url`).
+    action = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("payment")

@@ -20,6 +20,7 @@ import stripe
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +37,7 @@ from orders.services import RefundReason, order_mark_paid, voucher_refund
 from . import ledger, signals
 from .gateways import (
     DEV,
+    STRIPE,
     GatewayError,
     StartResult,
     gateway_ready,
@@ -75,8 +77,63 @@ def payment_refusal(order: Order) -> DomainError | None:
     return None
 
 
-def payment_start(*, order_id: int, user: User) -> tuple[Payment, StartResult]:
-    """Open a payment attempt for the user's unpaid order."""
+# The wallets people in China pay with take yuan only (Stripe: Alipay and
+# WeChat Pay for CNY); a card takes any currency the site sells in.
+METHOD_CURRENCIES: dict[str, frozenset[str] | None] = {
+    Payment.Method.CARD: None,
+    Payment.Method.ALIPAY: frozenset({"CNY"}),
+    Payment.Method.WECHAT_PAY: frozenset({"CNY"}),
+}
+
+
+def methods_for(currency: str) -> list[Payment.Method]:
+    """The ways to pay an amount in `currency`, card first."""
+    return [
+        Payment.Method(method)
+        for method, currencies in METHOD_CURRENCIES.items()
+        if currencies is None or currency.upper() in currencies
+    ]
+
+
+def parse_method(value: object) -> Payment.Method | None:
+    """The payer's choice of method (None when absent), or 400 invalid_payment_method."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or value not in Payment.Method.values:
+        raise DomainError(
+            "invalid_payment_method",
+            _("Choose how to pay: card, Alipay or WeChat Pay."),
+        )
+    return Payment.Method(value)
+
+
+def method_refusal(value: object, currency: str) -> DomainError | None:
+    """Why `value` cannot pay an amount in `currency` (checked before an order
+    is placed), or None."""
+    try:
+        method = parse_method(value)
+    except DomainError as err:
+        return err
+    return _method_refusal(method or Payment.Method.CARD, currency)
+
+
+def _method_refusal(method: str, currency: str) -> DomainError | None:
+    if method in methods_for(currency):
+        return None
+    return DomainError(
+        "payment_method_unavailable",
+        _("%(method)s is not available for payments in %(currency)s. Please pay by card.")
+        % {"method": Payment.Method(method).label, "currency": currency},
+    )
+
+
+def payment_start(
+    *, order_id: int, user: User, method: object = None, site_url: str = ""
+) -> tuple[Payment, StartResult]:
+    """Open a payment attempt for the user's unpaid order, by `method` (when
+    absent: the open attempt's, else card). `site_url` ("https://host", from the request) makes the
+    absolute address a redirect method returns the payer to."""
+    asked = parse_method(method)
     if not gateway_ready():
         # payments.checks fails on this; a process started without running
         # the checks still takes no payment (and never falls back to "dev").
@@ -90,6 +147,7 @@ def payment_start(*, order_id: int, user: User) -> tuple[Payment, StartResult]:
             _("Payments are not available right now. Please try again later."),
             status=503,
         )
+    abandoned: Payment | None = None
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(pk=order_id, user_id=user.pk).first()
         if order is None:
@@ -98,22 +156,58 @@ def payment_start(*, order_id: int, user: User) -> tuple[Payment, StartResult]:
         if refusal is not None:
             raise refusal
         gateway = get_gateway()
-        payment = Payment.objects.filter(
-            order=order, gateway=gateway.name, status=Payment.Status.PENDING
-        ).first()
+        payment = (
+            Payment.objects.select_for_update()
+            .filter(order=order, gateway=gateway.name, status=Payment.Status.PENDING)
+            .first()
+        )
+        chosen = asked or (payment.method if payment else Payment.Method.CARD)
+        refusal = _method_refusal(chosen, order.currency)
+        if refusal is not None:
+            raise refusal
+        if payment is not None and payment.method != chosen:
+            # The payer switched methods: the open attempt is closed here (and
+            # at the provider after commit). Should the provider capture it
+            # anyway, payment_succeeded takes it as a late capture, refunded
+            # if the order was paid meanwhile.
+            _move(
+                payment,
+                Payment.Status.CANCELED,
+                kind=Payment.Status.CANCELED,
+                note=f"payer switched to {chosen}",
+            )
+            abandoned = payment if payment.reference else None
+            payment = None
         if payment is not None and payment.reference:
             return payment, gateway.resume(payment)
         if payment is None:
             payment = Payment.objects.create(
-                order=order, gateway=gateway.name, amount=order.total, currency=order.currency
+                order=order,
+                gateway=gateway.name,
+                method=chosen,
+                amount=order.total,
+                currency=order.currency,
             )
             PaymentEvent.objects.create(
-                payment=payment, kind="created", to_status=payment.status, note=gateway.name
+                payment=payment,
+                kind="created",
+                to_status=payment.status,
+                note=gateway.name,
             )
     # Outside the transaction: no lock is held while the provider answers. A
     # crashed earlier call is simply repeated; the provider dedupes by our key.
+    if abandoned is not None:
+        try:
+            gateway.cancel(abandoned)
+        except GatewayError:
+            logger.warning("could not cancel abandoned payment %s", abandoned.pk)
+    return_url = (
+        site_url.rstrip("/") + reverse("payments:stripe_return", args=[payment.idempotency_key])
+        if gateway.name == STRIPE
+        else ""
+    )
     try:
-        result = gateway.start(payment)
+        result = gateway.start(payment, return_url=return_url)
     except GatewayError as err:
         payment_failed(payment_id=payment.pk, message=str(err))
         raise DomainError(
@@ -122,10 +216,11 @@ def payment_start(*, order_id: int, user: User) -> tuple[Payment, StartResult]:
             status=503,
         ) from err
     Payment.objects.filter(pk=payment.pk).update(
-        reference=result.reference, client_secret=result.client_secret
+        reference=result.reference, client_secret=result.client_secret, action=result.action
     )
     payment.reference = result.reference
     payment.client_secret = result.client_secret
+    payment.action = result.action
     return payment, result
 
 
@@ -217,12 +312,18 @@ def payment_dev_capture(*, payment_id: int, user: User) -> Payment:
         return payment_succeeded(payment_id=payment.pk)
 
 
-def payment_dev_decline(*, payment_id: int, user: User) -> Payment:
-    """The development gateway's "decline": the payer's own waiting attempt fails."""
+def payment_dev_decline(*, payment_id: int, user: User, canceled: bool = False) -> Payment:
+    """The development gateway's "decline" (a card refused) or "cancel" (the
+    payer backs out on the Alipay or WeChat Pay page): the payer's own
+    waiting attempt fails, or is cancelled."""
     payment = _dev_payment(payment_id, user)
     if payment.status != Payment.Status.PENDING:
         raise Conflict(f"payment_{payment.status}", _("This payment attempt is already closed."))
-    return payment_failed(payment_id=payment.pk, message="declined on the test page")
+    return payment_failed(
+        payment_id=payment.pk,
+        message="cancelled on the test page" if canceled else "declined on the test page",
+        canceled=canceled,
+    )
 
 
 def refundable_left(payment: Payment) -> Decimal:

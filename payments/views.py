@@ -1,9 +1,11 @@
-"""Payment pages: the development gateway's page, Stripe's card form, and
+"""Payment pages: the development gateway's pages (card, Alipay, WeChat Pay),
+Stripe's card form and WeChat Pay QR page, the status the QR page polls, and
 Stripe's webhook endpoint."""
 
 import logging
 from urllib.parse import urlsplit
 
+import segno
 from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
@@ -11,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -43,10 +46,18 @@ def dev_pay(request: HttpRequest, key: str) -> HttpResponse:
     if not is_test_mode():
         raise Http404
     if request.method == "POST":
+        outcome = request.POST.get("outcome")
         try:
-            if request.POST.get("outcome") == "succeed":
+            if outcome == "succeed":
                 services.payment_dev_capture(payment_id=payment.pk, user=request.user)  # type: ignore[arg-type]
                 messages.success(request, _("Payment received. Your vouchers are ready."))
+            elif outcome == "cancel":
+                services.payment_dev_decline(
+                    payment_id=payment.pk,
+                    user=request.user,  # type: ignore[arg-type]
+                    canceled=True,
+                )
+                messages.error(request, _("The payment was cancelled. You can try again."))
             else:
                 services.payment_dev_decline(payment_id=payment.pk, user=request.user)  # type: ignore[arg-type]
                 messages.error(request, _("The payment was declined. You can try again."))
@@ -58,11 +69,25 @@ def dev_pay(request: HttpRequest, key: str) -> HttpResponse:
         if payment.status == Payment.Status.PENDING
         else None
     )
-    return render(
-        request,
-        "payments/dev_pay.html",
-        {"payment": payment, "order": payment.order, "refusal": refusal},
-    )
+    context: dict[str, object] = {
+        "payment": payment,
+        "order": payment.order,
+        "refusal": refusal,
+    }
+    if payment.method == Payment.Method.WECHAT_PAY:
+        # What a real QR code would carry: an address only this dev page knows.
+        context["qr_svg"] = segno.make(request.build_absolute_uri(), error="m").svg_inline(
+            scale=5, dark="#212529", omitsize=True
+        )
+    return render(request, DEV_PAGES[payment.method], context)
+
+
+# The development gateway's page per method, each drawn like the real one.
+DEV_PAGES: dict[str, str] = {
+    Payment.Method.CARD: "payments/dev_pay.html",
+    Payment.Method.ALIPAY: "payments/dev_alipay.html",
+    Payment.Method.WECHAT_PAY: "payments/dev_wechat_pay.html",
+}
 
 
 def stripe_csp() -> dict[str, list[str]]:
@@ -81,10 +106,29 @@ def stripe_csp() -> dict[str, list[str]]:
 
 @login_required
 def stripe_pay(request: HttpRequest, key: str) -> HttpResponseBase:
-    """Our page with Stripe's card form; Stripe.js confirms the PaymentIntent."""
+    """Our page for a Stripe attempt: the card form (Stripe.js confirms the
+    PaymentIntent), WeChat Pay's QR code, or on to Alipay's page."""
     payment = _own_payment(request, key, "stripe")
     if payment.status != Payment.Status.PENDING:
         return redirect("orders:detail", pk=payment.order_id)
+    if payment.method == Payment.Method.ALIPAY:
+        url = payment.action.get("redirect_url", "")
+        if not url.startswith("https://"):
+            raise Http404
+        return redirect(url)
+    if payment.method == Payment.Method.WECHAT_PAY:
+        # The QR code comes inline (a data: image, which the site's policy
+        # allows) or is drawn here from its text: no outside request.
+        qr_svg = ""
+        if not payment.action.get("qr_image"):
+            qr_svg = segno.make(payment.action.get("qr_data", ""), error="m").svg_inline(
+                scale=5, dark="#212529", omitsize=True
+            )
+        return render(
+            request,
+            "payments/wechat_pay.html",
+            {"payment": payment, "order": payment.order, "qr_svg": qr_svg},
+        )
     context = {
         "payment": payment,
         "order": payment.order,
@@ -95,6 +139,27 @@ def stripe_pay(request: HttpRequest, key: str) -> HttpResponseBase:
         return render(request, "payments/stripe_pay.html", context)
 
     return csp_update(stripe_csp())(card_page)(request)  # the settings of this request
+
+
+@login_required
+def payment_status(request: HttpRequest, key: str) -> JsonResponse:
+    """The payer's own attempt as we know it (webhooks keep it current): what
+    the WeChat Pay page polls to move on once the code is paid."""
+    payment = (
+        Payment.objects.filter(idempotency_key=key, order__user=request.user)  # type: ignore[misc]
+        .only("status", "gateway", "idempotency_key", "order_id")
+        .first()
+    )
+    if payment is None:
+        raise Http404
+    return JsonResponse(
+        {
+            "status": payment.status,
+            "next": reverse("payments:stripe_return", args=[payment.idempotency_key])
+            if payment.gateway == "stripe"
+            else reverse("orders:detail", args=[payment.order_id]),
+        }
+    )
 
 
 @login_required

@@ -26,7 +26,8 @@ from offers.selectors import buyable, buyable_offers, visible_offers
 from orders import selectors, services
 from orders.forms import CheckoutForm, ReviewForm
 from orders.models import Coupon, Order, Voucher
-from payments.services import payment_start
+from payments.selectors import method_choices
+from payments.services import method_refusal, payment_start
 from reviews.services import review_create
 
 
@@ -96,7 +97,10 @@ def checkout(request: HttpRequest, pk: int) -> HttpResponse:
         coupons=choices,
         initial={"coupon": best},
     )
-    if request.method == "POST" and form.is_valid():
+    refusal = method_refusal(request.POST.get("method"), offer.currency) if request.POST else None
+    if refusal is not None:
+        form.add_error(None, str(refusal))
+    elif request.method == "POST" and form.is_valid():
         promo_code = form.cleaned_data["promo_code"].strip() or None
         try:
             order = services.order_create(
@@ -136,6 +140,7 @@ def checkout(request: HttpRequest, pk: int) -> HttpResponse:
                 }
                 for c in coupons
             },
+            "pay_methods": method_choices(offer.currency, request.POST.get("method")),
         },
         status=400 if form.errors else 200,
     )
@@ -143,7 +148,12 @@ def checkout(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _start_payment(request: HttpRequest, order: Order) -> HttpResponseRedirect:
     try:
-        _payment, result = payment_start(order_id=order.pk, user=request.user)  # type: ignore[arg-type]
+        _payment, result = payment_start(
+            order_id=order.pk,
+            user=request.user,  # type: ignore[arg-type]
+            method=request.POST.get("method"),
+            site_url=request.build_absolute_uri("/"),
+        )
     except DomainError as err:
         messages.error(request, str(err))
         return redirect("orders:detail", pk=order.pk)
@@ -175,7 +185,12 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "orders/detail.html",
-        {"order": order, "vouchers": vouchers, "can_buy_again": can_buy_again},
+        {
+            "order": order,
+            "vouchers": vouchers,
+            "can_buy_again": can_buy_again,
+            "pay_methods": method_choices(order.currency) if order.is_payable else [],
+        },
     )
 
 

@@ -107,3 +107,29 @@ def test_paying_on_two_attempts_and_cancelling_at_once_leaves_nothing_unrefunded
         else:
             assert refunds.count() == 1
             assert order.vouchers.count() == 1
+
+
+def test_paying_by_three_methods_at_once_leaves_one_open_attempt():
+    """A payer pressing card, Alipay and WeChat Pay together (three tabs):
+    the order's lock queues them, each switch closes the attempt before it,
+    and exactly one attempt is left open, with no 5xx."""
+    requires_row_locks()
+    offer = OfferFactory()
+    methods = ["card", "alipay", "wechat_pay", "alipay"]
+    for _ in range(3):
+        order = make_order(UserFactory(), offer, 1)
+
+        results = run_in_threads(
+            4,
+            lambda i, o=order: payment_start(order_id=o.pk, user=o.user, method=methods[i]),
+        )
+
+        assert not [r for r in results if isinstance(r, Exception)], results
+        open_ = Payment.objects.filter(order=order, status=Payment.Status.PENDING)
+        assert open_.count() == 1
+        assert (
+            Payment.objects.filter(order=order)
+            .exclude(status__in=[Payment.Status.PENDING, Payment.Status.CANCELED])
+            .count()
+            == 0
+        )
