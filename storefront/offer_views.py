@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_POST
 from merchants.models import Category, City
 from merchants.selectors import business_areas_of, city_by_slug, visible_merchants
 from o2o import pagecache
+from o2o.errors import DomainError
 from o2o.http import safe_next
 from o2o.paging import OneQueryPaginator
 from offers import geo, search, selectors, services
@@ -311,13 +313,20 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             offer = selectors.offer_detail(offer_id=pk, user=request.user)  # type: ignore[arg-type]
         except Offer.DoesNotExist:
             return None
+        # on_sale and coming: the two rules (offers.selectors), read with the offer.
+        coming = bool(offer.coming)  # type: ignore[attr-defined]
         context = {
             "offer": offer,
             "stores": list(offer.stores.all()),
             "images": list(offer.images.all()),
             "reviews": list(reviews_for_offer(offer)[:20]),
-            "can_buy": offer.is_live and offer.merchant.is_approved and not offer.is_sold_out,
+            "can_buy": bool(offer.on_sale) and not offer.is_sold_out,  # type: ignore[attr-defined]
+            "coming": coming,
         }
+        if coming and offer.sale_starts_at is not None:  # coming: it has a start
+            left = max(0, int((offer.sale_starts_at - timezone.now()).total_seconds()))
+            context["starts_in_seconds"] = left
+            context["starts_in"] = f"{left // 3600:02d}:{left % 3600 // 60:02d}:{left % 60:02d}"
         body = render_to_string("offers/_detail_body.html", context, request)
         top, bottom = body.split(USER_ACTIONS, 1)
         return {
@@ -327,15 +336,23 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "head": render_to_string("offers/_detail_head.html", context, request),
             "body_top": top,
             "body_bottom": bottom,
-            "can_favourite": offer.is_live,
+            # A coming deal is reminded of, not saved (saving takes deals on sale).
+            "can_favourite": offer.is_live and not coming,
+            "coming": coming,
+            # A coming deal's page counts down from this request's clock, and
+            # must show the buy button the moment the sale starts: never kept.
             "cacheable": offer.merchant.is_approved
-            and offer.status in (Offer.Status.LIVE, Offer.Status.ENDED),
+            and offer.status in (Offer.Status.LIVE, Offer.Status.ENDED)
+            and not coming,
         }
 
     def saved(parts: dict[str, Any]) -> dict[str, Any]:
-        if not parts.get("can_favourite"):
-            return {}
-        return {"saved": selectors.is_saved(request.user, offer_id=pk)}  # type: ignore[arg-type]
+        mine: dict[str, Any] = {}
+        if parts.get("can_favourite"):
+            mine["saved"] = selectors.is_saved(request.user, offer_id=pk)  # type: ignore[arg-type]
+        if parts.get("coming"):
+            mine["reminded"] = selectors.is_reminded(request.user, offer_id=pk)  # type: ignore[arg-type]
+        return mine
 
     response = _page(request, "offer", "offers/detail.html", build, offer_id=pk, per_user=saved)
     services.offer_record_view(offer_id=pk)
@@ -383,3 +400,24 @@ def merchant_favourite(request: HttpRequest, slug: str) -> HttpResponseRedirect:
         services.favourite_save(user=request.user, merchant_id=merchant.pk)  # type: ignore[arg-type]
         messages.success(request, _("Saved to your favourites."))
     return redirect("offers:merchant", slug=merchant.slug)
+
+
+@login_required
+@require_POST
+def remind(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    """A coming deal's "Remind me" button, or (`remove`) its "Cancel reminder"."""
+    if request.POST.get("remove"):
+        services.reminder_unset(user=request.user, offer_id=pk)  # type: ignore[arg-type]
+        messages.info(request, _("We will not remind you of this deal."))
+        return redirect("offers:detail", pk=pk)
+    try:
+        services.reminder_set(user=request.user, offer_id=pk)  # type: ignore[arg-type]
+    except DomainError as err:
+        if err.status == 404:
+            raise Http404 from err
+        messages.error(request, str(err))
+    else:
+        messages.success(
+            request, _("We will tell you in your inbox and by e-mail when this deal goes on sale.")
+        )
+    return redirect("offers:detail", pk=pk)
