@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from o2o.errors import DomainError
 from offers.models import Offer
-from offers.selectors import buyable, buyable_offers, visible_offers
+from offers.selectors import buyable, buyable_offers, coming_offers, visible_offers
 from orders import selectors, services
 from orders.forms import CheckoutForm, ReviewForm
 from orders.models import Order, Voucher
@@ -40,6 +40,9 @@ def checkout(request: HttpRequest, pk: int) -> HttpResponse:
         visible_offers().select_related("merchant").prefetch_related("stores").filter(pk=pk).first()
     )
     if offer is None:
+        if coming_offers().filter(pk=pk).exists():  # a tab opened early: back to the countdown
+            messages.info(request, _("This deal is not on sale yet: see when it starts."))
+            return redirect("offers:detail", pk=pk)
         raise Http404
     max_quantity = _max_quantity(offer, request.user)
     form = CheckoutForm(request.POST or None, max_quantity=max_quantity)

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from offers.models import Offer, Reminder
 from offers.services import offer_pause, reminder_set, reminder_unset
 from orders.models import Order
 
+from ..concurrency import requires_row_locks, run_in_threads
 from ..factories import (
     CityFactory,
     MembershipFactory,
@@ -297,3 +299,53 @@ def test_reminders_of_a_sale_opened_long_ago_are_not_sent(coming, reminded, star
     late = start + selectors.REMIND_LOOKBACK + SECOND
     assert notifications.send_sale_reminders(now=late) == 0
     assert told() == []
+
+
+# --- at once (PostgreSQL) ------------------------------------------------------------
+
+
+@pytest.mark.races
+def test_eight_presses_at_once_keep_one_reminder(transactional_db):
+    requires_row_locks()
+    user = UserFactory()
+    offer = OfferFactory(sale_starts_at=timezone.now() + timedelta(hours=1))
+
+    def press(i):
+        try:
+            return reminder_set(user=user, offer_id=offer.pk)[0].pk
+        finally:
+            connections.close_all()
+
+    results = run_in_threads(8, press)
+    assert len(set(results)) == 1, results
+    assert Reminder.objects.filter(user=user, offer=offer).count() == 1
+
+
+@pytest.mark.races
+def test_two_runs_of_the_job_at_once_tell_each_user_once(transactional_db):
+    requires_row_locks()
+    start = timezone.now() + timedelta(hours=1)
+    offer = OfferFactory(sale_starts_at=start)
+    for i in range(6):
+        reminder_set(user=UserFactory(email=f"r{i}@example.com"), offer_id=offer.pk)
+
+    def run(i):
+        try:
+            return notifications.send_sale_reminders(now=start + SECOND)
+        finally:
+            connections.close_all()
+
+    run_in_threads(4, run)
+    assert len(told()) == 6
+    assert len(set(told())) == 6
+    assert mailed() == sorted(f"r{i}@example.com" for i in range(6))
+    assert not Reminder.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_checkout_of_a_coming_deal_goes_back_to_its_countdown(client, consumer, coming):
+    client.force_login(consumer)
+    checkout = reverse("orders:checkout", args=[coming.pk])
+    for response in (client.get(checkout), client.post(checkout, {"quantity": 1})):
+        assert response.status_code == 302
+        assert response["Location"] == reverse("offers:detail", args=[coming.pk])
+    assert not Order.objects.exists()
