@@ -17,7 +17,7 @@ from notifications.models import Notification
 from o2o.errors import Conflict, NotFound
 from offers import selectors
 from offers.models import Offer, Reminder
-from offers.services import offer_pause, reminder_set, reminder_unset
+from offers.services import offer_pause, offer_resume, reminder_set, reminder_unset
 from orders.models import Order
 
 from ..concurrency import requires_row_locks, run_in_threads
@@ -288,6 +288,21 @@ def test_a_deal_paused_before_its_start_sends_no_reminders(coming, reminded, sta
     assert mail.outbox == []
 
 
+def test_a_deal_paused_at_its_start_and_resumed_later_that_day_reminds_then(
+    coming, reminded, start, clock
+):
+    """Its sale opens when it is resumed: that is what they asked to hear."""
+    owner = MembershipFactory(merchant=coming.merchant, role=Membership.Role.OWNER).user
+    offer_pause(offer=coming, by=owner)
+    assert notifications.send_sale_reminders(now=start + SECOND) == 0
+    clock(start + timedelta(hours=3))
+    offer_resume(offer=Offer.objects.get(pk=coming.pk), by=owner)
+    assert notifications.send_sale_reminders() == 2
+    assert notifications.send_sale_reminders() == 0
+    assert told() == ["ann@example.com", "bob@example.com"]
+    assert len(mail.outbox) == 2
+
+
 def test_a_suspended_merchants_deal_sends_no_reminders(coming, reminded, start):
     Merchant.objects.filter(pk=coming.merchant_id).update(status=Merchant.Status.SUSPENDED)
     assert notifications.send_sale_reminders(now=start + SECOND) == 0
@@ -349,3 +364,11 @@ def test_checkout_of_a_coming_deal_goes_back_to_its_countdown(client, consumer, 
         assert response.status_code == 302
         assert response["Location"] == reverse("offers:detail", args=[coming.pk])
     assert not Order.objects.exists()
+
+
+def test_admins_see_the_reminders_and_cannot_write_them(client, admin_user, coming, reminded):
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:offers_reminder_changelist"))
+    assert response.status_code == 200
+    assert "ann@example.com" in response.content.decode()
+    assert client.get(reverse("admin:offers_reminder_add")).status_code == 403
