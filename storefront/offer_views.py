@@ -56,9 +56,12 @@ def _page(
     other one does, except the CSRF token: their whole page is kept too, and
     served with their token put in its slot. Fragments are kept per city
     (the one current_city decides); `cache=False` builds the page for this
-    request alone and keeps nothing.
+    request alone and keeps nothing. Parts with `fresh_until` (a timestamp)
+    are rebuilt from then on, and never kept as a whole page; parts with
+    `countdown_to` get this request's time left put in (_countdown).
     """
     anonymous = not request.user.is_authenticated and not len(messages.get_messages(request))
+    now = timezone.now().timestamp()
     if cache:
         city = current_city(request)
         found = pagecache.lookup(
@@ -73,6 +76,8 @@ def _page(
     if found.html is not None:
         return HttpResponse(found.html.replace(pagecache.CSRF_SLOT, get_token(request)))
     parts, cacheable = found.parts, cache
+    if parts is not None and parts.get("fresh_until", now + 1) <= now:
+        parts = None  # it changes at a moment of its own (a coming deal's start)
     if parts is None:
         parts = build()
         if parts is None:
@@ -82,7 +87,9 @@ def _page(
         cacheable = parts.pop("cacheable", True) and cache
         if cacheable:
             found.keep(parts)
-    if anonymous and cacheable:
+    if "countdown_to" in parts:
+        parts = {**parts, **_countdown(parts, now)}
+    elif anonymous and cacheable and "fresh_until" not in parts:
         html = render_to_string(template, {**parts, "csrf_token": pagecache.CSRF_SLOT}, request)
         found.keep_page(html)
         return HttpResponse(html.replace(pagecache.CSRF_SLOT, get_token(request)))
@@ -90,6 +97,22 @@ def _page(
     if per_user is not None and request.user.is_authenticated:
         parts = {**parts, **per_user(parts)}
     return render(request, template, parts, status=status)
+
+
+# A coming deal's page is kept with these slots, filled on each request with
+# the time left to its start (`countdown_to`, a timestamp); the page is kept
+# until then only (`fresh_until`), so its buy button shows at the start.
+SECONDS_SLOT = "<!--countdown-seconds-->"
+CLOCK_SLOT = "<!--countdown-clock-->"
+
+
+def _countdown(parts: dict[str, Any], now: float) -> dict[str, Any]:
+    left = max(0, int(parts["countdown_to"] - now))
+    clock = f"{left // 3600:02d}:{left % 3600 // 60:02d}:{left % 60:02d}"
+    return {
+        name: parts[name].replace(SECONDS_SLOT, str(left)).replace(CLOCK_SLOT, clock)
+        for name in ("body_top", "body_bottom")
+    }
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -323,13 +346,12 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_buy": bool(offer.on_sale) and not offer.is_sold_out,  # type: ignore[attr-defined]
             "coming": coming,
         }
-        if coming and offer.sale_starts_at is not None:  # coming: it has a start
-            left = max(0, int((offer.sale_starts_at - timezone.now()).total_seconds()))
-            context["starts_in_seconds"] = left
-            context["starts_in"] = f"{left // 3600:02d}:{left % 3600 // 60:02d}:{left % 60:02d}"
+        if coming:  # the time left is put in on each request (_countdown)
+            context["starts_in_seconds"] = mark_safe(SECONDS_SLOT)  # noqa: S308 (our constant)
+            context["starts_in"] = mark_safe(CLOCK_SLOT)  # noqa: S308 (our constant)
         body = render_to_string("offers/_detail_body.html", context, request)
         top, bottom = body.split(USER_ACTIONS, 1)
-        return {
+        parts: dict[str, Any] = {
             "offer_id": offer.pk,
             "title": f"{offer.title} · {offer.merchant.name}",
             "description": render_to_string("offers/_detail_description.html", context, request),
@@ -339,12 +361,15 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # A coming deal is reminded of, not saved (saving takes deals on sale).
             "can_favourite": offer.is_live and not coming,
             "coming": coming,
-            # A coming deal's page counts down from this request's clock, and
-            # must show the buy button the moment the sale starts: never kept.
             "cacheable": offer.merchant.is_approved
-            and offer.status in (Offer.Status.LIVE, Offer.Status.ENDED)
-            and not coming,
+            and offer.status in (Offer.Status.LIVE, Offer.Status.ENDED),
         }
+        if coming and offer.sale_starts_at is not None:  # coming: it has a start
+            # Kept until the start, and never as a whole page: the countdown
+            # is this request's, and at the start the buy button shows.
+            start = offer.sale_starts_at.timestamp()
+            parts.update(countdown_to=start, fresh_until=start)
+        return parts
 
     def saved(parts: dict[str, Any]) -> dict[str, Any]:
         mine: dict[str, Any] = {}

@@ -102,10 +102,23 @@ def test_a_coming_deal_page_counts_down_instead_of_selling(client, coming, start
 def test_the_buy_button_is_there_the_moment_the_sale_starts(client, coming, start, clock):
     clock(start - SECOND)
     assert "Starts in" in page(client, coming).content.decode()
-    clock(start + SECOND)  # the page before was not kept: it would say "Starts in"
+    clock(start + SECOND)  # the page before was kept until the start only
     html = page(client, coming).content.decode()
     assert "Starts in" not in html
     assert reverse("orders:checkout", args=[coming.pk]) in html
+
+
+def test_a_coming_page_is_kept_yet_counts_down_on_each_request(
+    client, coming, start, clock, django_assert_num_queries
+):
+    """A flash crowd waiting for the start is served from the page cache."""
+    clock(start - timedelta(seconds=100))
+    assert 'data-countdown-seconds="100">00:01:40<' in page(client, coming).content.decode()
+    clock(start - timedelta(seconds=90))
+    with django_assert_num_queries(1):  # only the view is counted
+        html = page(client, coming).content.decode()
+    assert 'data-countdown-seconds="90">00:01:30<' in html
+    assert "countdown-clock" not in html
 
 
 def test_a_deal_starting_beyond_the_horizon_is_not_coming_nor_buyable(client, start):
