@@ -385,3 +385,13 @@ def test_admins_see_the_reminders_and_cannot_write_them(client, admin_user, comi
     assert response.status_code == 200
     assert "ann@example.com" in response.content.decode()
     assert client.get(reverse("admin:offers_reminder_add")).status_code == 403
+
+
+def test_the_reminder_job_runs_every_minute(settings):
+    from o2o.celery import app
+
+    app.loader.import_default_modules()
+    entry = settings.CELERY_BEAT_SCHEDULE["send-sale-reminders"]
+    assert entry["task"] in app.tasks
+    assert entry["schedule"] == timedelta(minutes=1)
+    assert entry["options"]["expires"] < 60  # a late run gives way to the next
