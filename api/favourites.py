@@ -44,6 +44,13 @@ class FavouriteOutput(serializers.ModelSerializer):
         model = Favourite
         fields = ("id", "offer", "merchant", "created_at")
 
+    def to_representation(self, instance: Favourite) -> Any:
+        # The deal's state is read with the favourite (favourites_for_user).
+        if instance.offer is not None:
+            instance.offer.on_sale = instance.on_sale  # type: ignore[attr-defined]
+            instance.offer.coming = instance.coming  # type: ignore[attr-defined]
+        return super().to_representation(instance)
+
 
 class FavouriteInput(serializers.Serializer):
     offer = IdField(required=False, help_text="A deal on sale, or…")

@@ -4,18 +4,28 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import generics, serializers
-from rest_framework.permissions import AllowAny
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from o2o.api import refusals
 from o2o.errors import NotFound
+from offers import services
 from offers.filters import OfferFilter
-from offers.models import Offer
-from offers.selectors import offers_for_cards, visible_offers
+from offers.models import Offer, Reminder
+from offers.selectors import (
+    coming,
+    coming_offers,
+    offers_for_cards,
+    on_sale,
+    visible_offers,
+    with_sale_state,
+)
 
 from .places import CITY_NOT_FOUND, city_by_slug
 
@@ -29,6 +39,8 @@ class OfferOutput(serializers.ModelSerializer):
     image_card = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
     distance_m = serializers.SerializerMethodField()
+    on_sale = serializers.SerializerMethodField()
+    coming = serializers.SerializerMethodField()
 
     class Meta:
         model = Offer
@@ -56,6 +68,10 @@ class OfferOutput(serializers.ModelSerializer):
             "image_card",
             "url",
             "distance_m",
+            "sale_starts_at",
+            "sale_ends_at",
+            "on_sale",
+            "coming",
         )
 
     def get_stores(self, offer: Offer) -> list[int]:
@@ -73,6 +89,32 @@ class OfferOutput(serializers.ModelSerializer):
 
     def get_url(self, offer: Offer) -> str:
         return self.context["request"].build_absolute_uri(reverse("offers:detail", args=[offer.pk]))
+
+    def _state(self, offer: Offer, name: str) -> bool:
+        # Annotated by the query (offers.selectors.with_sale_state), or said by
+        # whoever lists only deals in one state (rankings: all on sale).
+        # SQL may say NULL for false (a comparison with a missing start).
+        if hasattr(offer, name):
+            return bool(getattr(offer, name))
+        return bool(self.context[name])
+
+    @extend_schema_field(
+        serializers.BooleanField(
+            help_text="Whether it can be bought now (live, of an approved merchant, "
+            "inside its sale window). False for a deal that is `coming`."
+        )
+    )
+    def get_on_sale(self, offer: Offer) -> bool:
+        return self._state(offer, "on_sale")
+
+    @extend_schema_field(
+        serializers.BooleanField(
+            help_text="Whether its sale starts later, within 7 days (at `sale_starts_at`): "
+            "it can be seen and reminded of (POST …/remind/), not bought yet."
+        )
+    )
+    def get_coming(self, offer: Offer) -> bool:
+        return self._state(offer, "coming")
 
     @extend_schema_field(
         serializers.IntegerField(
@@ -96,14 +138,18 @@ class OfferListApi(generics.ListAPIView):
     filterset_class = OfferFilter
 
     def get_queryset(self) -> QuerySet[Offer]:
-        offers = visible_offers()
+        coming = self.request.query_params.get("coming") == "1"
+        offers = coming_offers() if coming else visible_offers()
         slug = self.request.query_params.get("city")
         if slug:  # only when asked: the API keeps no city of its own
             city = city_by_slug(slug)
             if city is None:
                 raise NotFound(*CITY_NOT_FOUND)
             offers = offers.filter(merchant__city=city)
-        return offers_for_cards(offers).order_by("-sold_count", "-pk")
+        offers = with_sale_state(offers_for_cards(offers))
+        if coming:  # the soonest first; the filters' `sort` still wins
+            return offers.order_by("sale_starts_at", "pk")
+        return offers.order_by("-sold_count", "-pk")
 
     @extend_schema(
         parameters=[
@@ -112,7 +158,14 @@ class OfferListApi(generics.ListAPIView):
                 OpenApiTypes.STR,
                 description="A city's slug (GET /api/v1/cities/): only its deals. "
                 "Without it, every city's.",
-            )
+            ),
+            OpenApiParameter(
+                "coming",
+                OpenApiTypes.STR,
+                enum=["1"],
+                description="1: the deals coming instead (their sale starts within 7 days; "
+                "`coming` true, `on_sale` false), the soonest first.",
+            ),
         ],
         responses={200: OfferOutput, **refusals({404: ["city_not_found"]})},
     )
@@ -121,8 +174,54 @@ class OfferListApi(generics.ListAPIView):
 
 
 class OfferDetailApi(generics.RetrieveAPIView):
+    """A deal on sale, or coming (`on_sale` false, `coming` true, and when it
+    starts: `sale_starts_at`)."""
+
     permission_classes = (AllowAny,)
     serializer_class = OfferOutput
 
     def get_queryset(self) -> QuerySet[Offer]:
-        return offers_for_cards(visible_offers())
+        now = timezone.now()
+        offers = Offer.objects.filter(on_sale(now) | coming(now))
+        return with_sale_state(offers_for_cards(offers), now)
+
+
+class ReminderOutput(serializers.ModelSerializer):
+    offer = serializers.IntegerField(source="offer_id")
+    sale_starts_at = serializers.DateTimeField(source="offer.sale_starts_at")
+
+    class Meta:
+        model = Reminder
+        fields = ("offer", "sale_starts_at", "created_at")
+
+
+class OfferRemindApi(APIView):
+    """ "Remind me" of a coming deal: one inbox notice and one e-mail when its
+    sale starts (not if it is paused, or its merchant suspended, by then)."""
+
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(
+        request=None,
+        responses={
+            201: ReminderOutput,
+            200: ReminderOutput,
+            **refusals({404: ["offer_not_found"], 409: ["not_coming"]}),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Ask to be reminded: 201 with the new reminder, or 200 with the one
+        asked for before (still one). 409 `not_coming` for a deal on sale
+        already, ended or paused."""
+        reminder, created = services.reminder_set(user=request.user, offer_id=pk)  # type: ignore[arg-type]
+        reminder = Reminder.objects.select_related("offer").get(pk=reminder.pk)
+        return Response(
+            ReminderOutput(reminder).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        """Cancel the reminder (none: nothing changes, still 204)."""
+        services.reminder_unset(user=request.user, offer_id=pk)  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)

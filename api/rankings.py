@@ -87,4 +87,6 @@ class RankingApi(APIView):
             **named, default_city=caller_city(request) if named["city"] is None else None
         )
         found = selectors.ranking(city=city, kind=kind, category=category, district=district)
-        return Response(RankingOutput(found, context={"request": request}).data)
+        # A ranking lists deals on sale only (rankings.selectors).
+        context = {"request": request, "on_sale": True, "coming": False}
+        return Response(RankingOutput(found, context=context).data)

@@ -8,7 +8,7 @@ from o2o.api import not_found
 from .accounts import MeApi, RegisterApi, TokenApi
 from .coupons import CampaignClaimApi, CampaignListApi, CouponListApi
 from .favourites import FavouriteDeleteApi, FavouriteListCreateApi
-from .offers import OfferDetailApi, OfferListApi
+from .offers import OfferDetailApi, OfferListApi, OfferRemindApi
 from .orders import (
     OrderDetailApi,
     OrderListCreateApi,
@@ -38,6 +38,7 @@ v1 = [
     path("me/", MeApi.as_view(), name="me"),
     path("offers/", OfferListApi.as_view(), name="offers"),
     path("offers/<int:pk>/", OfferDetailApi.as_view(), name="offer"),
+    path("offers/<int:pk>/remind/", OfferRemindApi.as_view(), name="offer-remind"),
     path("orders/", OrderListCreateApi.as_view(), name="orders"),
     path("orders/<int:pk>/", OrderDetailApi.as_view(), name="order"),
     path("orders/<int:pk>/pay/", OrderPayApi.as_view(), name="order-pay"),

@@ -29,6 +29,7 @@ class Deal:
     new: bool = False  # published in the last days ("new and rising")
     ends_in_days: int | None = None  # the sale window closes then (negative: it has ended)
     paused: bool = False  # the merchant paused it
+    starts_in_hours: float | None = None  # coming: the sale starts this long after the seed
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,15 @@ SHOPS: tuple[Shop, ...] = (
                 "49",
                 "78",
                 {"usable_days": "Mon–Fri", "usable_hours": "11:00–14:00", "stock": 12},
+            ),
+            D(
+                "Flash deal: wagyu hotpot for two",
+                "Opens in a few hours, 15 sets only",
+                "Split broth pot\nWagyu slices 200 g\nShrimp paste\nVegetable platter\n2 soft drinks",
+                "128",
+                "298",
+                {"stock": 15, "limit_per_user": 1},
+                starts_in_hours=2,
             ),
         ),
         hours="11:00–23:00",
@@ -796,6 +806,15 @@ SHOPS: tuple[Shop, ...] = (
                 "198",
                 {"usable_hours": "22:00–02:00"},
                 paused=True,
+            ),
+            D(
+                "限时秒杀：毛肚双人餐",
+                "今晚开抢 · 限量20份",
+                "牛油锅底1份\n鲜毛肚2份\n雪花肥牛1份\n酸梅汤2杯",
+                "99",
+                "218",
+                {"stock": 20, "limit_per_user": 1},
+                starts_in_hours=5,
             ),
         ),
         description="成都老火锅，招牌牛油锅底，鲜毛肚现切现上。营业到凌晨两点。",

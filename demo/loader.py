@@ -328,6 +328,8 @@ class Loader:
         }
         if deal.ends_in_days is not None:
             terms["sale_ends_at"] = self.now + timedelta(days=deal.ends_in_days)
+        if deal.starts_in_hours is not None:  # coming: "Starts in …" on its page
+            terms["sale_starts_at"] = self.now + timedelta(hours=deal.starts_in_hours)
         if made.shop.language == "zh":
             description = f"{deal.summary}。到店出示券码或二维码即可使用。"
             fine_print = fine_print_zh(deal, terms, made.shop.category)
@@ -438,8 +440,10 @@ class Loader:
 
     def _window(self, made: Made, deal: Deal) -> tuple[datetime, datetime] | None:
         """When the diners could buy `deal` in the history, or None."""
-        if deal.terms.get("stock") is not None:
-            return None  # flash deals keep their stock for the visitors
+        if deal.terms.get("stock") is not None or deal.starts_in_hours is not None:
+            return (
+                None  # flash deals keep their stock for the visitors; coming ones are not on sale
+            )
         start = max(made.published, self.now - timedelta(days=HISTORY_DAYS))
         end = self.now - timedelta(hours=2)
         if deal.title in made.new:  # sold since it was published, days ago

@@ -17,13 +17,15 @@ from accounts.models import User
 from merchants.models import Membership
 from o2o import rawsql
 from o2o.templatetags.market import money
-from offers.models import Favourite, Offer
+from offers.models import Favourite, Offer, Reminder
 from offers.selectors import (
     ENDING_WITHIN,
     offer_savers,
+    reminders_due,
     saved_offers_ending,
     saved_offers_gone_on_sale,
 )
+from offers.services import reminders_mark_sent
 from orders.models import Order, Redemption, Voucher
 from orders.rules import usable
 from reviews.models import Review
@@ -315,4 +317,48 @@ def notify_saved_offers(*, now: datetime | None = None) -> int:
         sent += _on_sale(offer, moment)
     for offer in saved_offers_ending(now=now):
         sent += _ending(offer, now)
+    return sent
+
+
+# --- "Remind me": coming deals gone on sale -----------------------------------
+
+
+def _reminder_notice(reminder: Reminder) -> dict[str, str]:
+    offer = reminder.offer
+    return {
+        "kind": "sale_reminder",
+        # One per user and deal, whoever reminds them: a second run finds it.
+        "key": f"sale_reminder:{offer.pk}:{reminder.user_id}",
+        "title": _("On sale now: %(offer)s") % {"offer": offer.title},
+        "body": _("You asked us to remind you. Now %(price)s, while stock lasts.")
+        % {"price": money(offer.price, offer.currency)},
+        "url": reverse("offers:detail", args=[offer.pk]),
+    }
+
+
+def send_sale_reminders(*, now: datetime | None = None) -> int:
+    """The periodic job: each reminder of a deal that went on sale becomes one
+    inbox notice and one e-mail (offers.selectors.reminders_due: nothing for
+    a deal paused or a merchant suspended at the start). Safe to run twice
+    or at once: the notice's key makes one row, its `emailed_at` one e-mail,
+    and a reminder marked sent is not read again."""
+    now = now or timezone.now()
+    sent = 0
+    batch: list[int] = []
+    for reminder in reminders_due(now=now).iterator(chunk_size=500):
+        notice = _reminder_notice(reminder)
+        notify(
+            user=reminder.user,
+            kind=notice["kind"],
+            key=notice["key"],
+            title=notice["title"],
+            body=notice["body"],
+            url=notice["url"],
+        )
+        batch.append(reminder.pk)
+        if len(batch) == 500:
+            sent += reminders_mark_sent(reminder_ids=batch)
+            batch = []
+    if batch:
+        sent += reminders_mark_sent(reminder_ids=batch)
     return sent

@@ -172,3 +172,9 @@ def notify_saved_offer_on_sale(offer_id: int) -> int:
 def notify_saved_offers() -> int:
     """Saved deals gone on sale or about to end (beat: notify-saved-offers)."""
     return services.notify_saved_offers()
+
+
+@shared_task(acks_late=True)
+def send_sale_reminders() -> int:
+    """Coming deals gone on sale, to who pressed "Remind me" (beat: send-sale-reminders)."""
+    return services.send_sale_reminders()

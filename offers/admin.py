@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from o2o.admin import EventInline, run_service, with_reason
 
 from . import services
-from .models import Favourite, Offer, OfferEvent, OfferImage
+from .models import Favourite, Offer, OfferEvent, OfferImage, Reminder
 
 
 class OfferImageInline(admin.TabularInline):
@@ -69,3 +69,18 @@ class OfferAdmin(admin.ModelAdmin):
 class FavouriteAdmin(admin.ModelAdmin):
     list_display = ("user", "offer", "created_at")
     raw_id_fields = ("user", "offer")
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """Who asked to be reminded of which coming deal, and when they were told:
+    read only (consumers set them; the job sends them)."""
+
+    list_display = ("user", "offer", "created_at", "sent_at")
+    raw_id_fields = ("user", "offer")
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

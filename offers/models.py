@@ -314,3 +314,31 @@ class SearchQuery(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class Reminder(models.Model):
+    """A consumer asked to be told when a coming deal goes on sale ("Remind
+    me"): one row per user and deal (the constraint decides, so two presses
+    at once keep one); `sent_at` is set once they were told."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sale_reminders"
+    )
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="reminders")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "offer"], name="reminder_unique"),
+        ]
+        indexes = [
+            # The periodic job reads the reminders not sent yet, by deal.
+            models.Index(
+                fields=["offer"], name="reminder_unsent", condition=Q(sent_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ⏰ {self.offer_id}"

@@ -25,7 +25,7 @@ from merchants.selectors import top_rated_merchants
 from o2o import rawsql
 
 from .filters import OfferFilter
-from .models import Favourite, Offer, OfferEvent
+from .models import Favourite, Offer, OfferEvent, Reminder
 
 
 def on_sale(now: datetime) -> Q:
@@ -36,6 +36,40 @@ def on_sale(now: datetime) -> Q:
         Q(status=Offer.Status.LIVE, merchant__status=Merchant.Status.APPROVED)
         & (Q(sale_starts_at__isnull=True) | Q(sale_starts_at__lte=now))
         & (Q(sale_ends_at__isnull=True) | Q(sale_ends_at__gt=now))
+    )
+
+
+# How far ahead a deal is shown as coming ("Starts in ..."): far enough for
+# a weekend's flash sales to be announced on Monday, near enough that the
+# "Coming soon" lists hold deals one can still look forward to.
+COMING_WITHIN = timedelta(days=7)
+
+
+def coming(now: datetime) -> Q:
+    """The rule of a deal that is coming at `now`: a live offer of an approved
+    merchant whose sale starts after `now`, within COMING_WITHIN (and does
+    not end before it starts). Never true together with on_sale: a coming
+    deal can be seen, and reminded of, never bought. The one copy: the deal
+    page, the API and the lists ask it."""
+    return (
+        Q(status=Offer.Status.LIVE, merchant__status=Merchant.Status.APPROVED)
+        & Q(sale_starts_at__gt=now, sale_starts_at__lte=now + COMING_WITHIN)
+        & (Q(sale_ends_at__isnull=True) | Q(sale_ends_at__gt=F("sale_starts_at")))
+    )
+
+
+def coming_offers(now: datetime | None = None) -> QuerySet[Offer]:
+    """Deals that are coming (see `coming`)."""
+    return Offer.objects.filter(coming(now or timezone.now()))
+
+
+def with_sale_state(qs: QuerySet[Offer], now: datetime | None = None) -> QuerySet[Offer]:
+    """The offers with `on_sale` and `coming`, from the two rules (None, SQL's
+    NULL, counts as false: a comparison with a start the offer does not have)."""
+    now = now or timezone.now()
+    return qs.annotate(
+        on_sale=ExpressionWrapper(on_sale(now), output_field=BooleanField()),
+        coming=ExpressionWrapper(coming(now), output_field=BooleanField()),
     )
 
 
@@ -121,8 +155,21 @@ def home(*, city: City | None) -> dict[str, Any]:
         "categories": list(Category.objects.all()),
         "hot_offers": list(cards.order_by("-sold_count", "-pk")[:8]),
         "new_offers": list(cards.order_by("-published_at", "-pk")[:8]),
+        "coming_offers": list(coming_for_city(city=city)[:COMING_ON_HOME]),
         "top_merchants": list(top_rated_merchants(city=city)),
     }
+
+
+COMING_ON_HOME = 4
+
+
+def coming_for_city(*, city: City | None, now: datetime | None = None) -> QuerySet[Offer]:
+    """Coming deals (of the city, when given) as the lists show them, the
+    soonest first."""
+    qs = coming_offers(now)
+    if city is not None:
+        qs = qs.filter(merchant__city=city)
+    return offers_for_pages(qs).order_by("sale_starts_at", "pk")
 
 
 def offer_detail(*, offer_id: int, user: User | None = None) -> Offer:
@@ -132,7 +179,8 @@ def offer_detail(*, offer_id: int, user: User | None = None) -> Offer:
         Prefetch("stores", queryset=Store.objects.select_related("district").order_by("pk")),
         "images",
     )
-    offer = qs.get(pk=offer_id)
+    # Whether it can be bought, or is coming, now: the two rules, read in the same query.
+    offer = with_sale_state(qs).get(pk=offer_id)
     if offer.is_live and offer.merchant.is_approved:
         return offer
     if (
@@ -161,7 +209,8 @@ def offers_for_merchant_dashboard(*, merchant: Merchant) -> QuerySet[Offer]:
 
 def favourites_for_user(user: User) -> QuerySet[Favourite]:
     """The user's saved deals and merchants, newest first, with what their
-    cards show (two queries), and whether each deal is on sale now (`on_sale`)."""
+    cards show (two queries), and whether each deal is on sale now (`on_sale`)
+    or coming (`coming`)."""
     return (
         Favourite.objects.filter(user_id=user.pk)
         .select_related(
@@ -172,7 +221,10 @@ def favourites_for_user(user: User) -> QuerySet[Favourite]:
                 "offer__stores", queryset=Store.objects.select_related("district").order_by("pk")
             )
         )
-        .annotate(on_sale=Exists(visible_offers().filter(pk=OuterRef("offer_id"))))
+        .annotate(
+            on_sale=Exists(visible_offers().filter(pk=OuterRef("offer_id"))),
+            coming=Exists(coming_offers().filter(pk=OuterRef("offer_id"))),
+        )
         .order_by("-created_at", "-pk")
     )
 
@@ -261,3 +313,32 @@ def saved_offers_gone_on_sale(
         ]
         result.append((offer, max(moments)))
     return result
+
+
+# --- reminders of coming deals ------------------------------------------------
+
+# How long after a deal went on sale its reminders are still sent (the
+# periodic job missed, or the deal was paused at its start and resumed): later
+# than that, "it is on sale now" would be news nobody asked for any more.
+REMIND_LOOKBACK = timedelta(days=1)
+
+
+def is_reminded(user: User, *, offer_id: int) -> bool:
+    """Whether the user asked to be reminded of the deal: its page says so."""
+    if not user.is_authenticated:
+        return False
+    return Reminder.objects.filter(user_id=user.pk, offer_id=offer_id).exists()
+
+
+def reminders_due(*, now: datetime) -> QuerySet[Reminder]:
+    """Reminders not sent yet whose deal is on sale at `now` (on_sale: never
+    one of a paused deal or a suspended merchant) and went on sale within
+    REMIND_LOOKBACK, with their user and deal, in pk order."""
+    opened = Offer.objects.filter(on_sale(now)).filter(
+        Q(sale_starts_at__isnull=True) | Q(sale_starts_at__gt=now - REMIND_LOOKBACK)
+    )
+    return (
+        Reminder.objects.filter(sent_at__isnull=True, offer_id__in=opened.values("pk"))
+        .select_related("user", "offer")
+        .order_by("pk")
+    )

@@ -20,8 +20,8 @@ from o2o.images import PreparedImage, prepare_image
 from o2o.models import check_transition
 
 from . import signals, stock
-from .models import Favourite, Offer, OfferEvent, OfferImage
-from .selectors import visible_offers
+from .models import Favourite, Offer, OfferEvent, OfferImage, Reminder
+from .selectors import coming_offers, visible_offers
 
 EDITABLE_FIELDS = (
     "category",
@@ -351,3 +351,45 @@ def favourite_unsave(*, user: User, offer_id: object = None, merchant_id: object
     if pk is None:  # names nothing, so nothing was saved
         return False
     return bool(Favourite.objects.filter(user=user, **{name: pk}).delete()[0])
+
+
+# --- reminders of coming deals ------------------------------------------------
+
+NOT_COMING = _("This deal is not coming: it is on sale already, or over.")
+
+
+def reminder_set(*, user: User, offer_id: object) -> tuple[Reminder, bool]:
+    """ "Remind me" on a coming deal: returns the reminder and whether it is
+    new. Pressed again, the one made before; two presses at once make one
+    row (the unique constraint decides). A deal on sale, ended or paused is
+    refused (`not_coming`); one nobody may see is not found."""
+    offer_pk = parse_id(offer_id)
+    if offer_pk is None:
+        raise NotFound("offer_not_found", _("This deal does not exist."))
+    if not coming_offers().filter(pk=offer_pk).exists():
+        public = Offer.objects.filter(
+            pk=offer_pk,
+            merchant__status=Merchant.Status.APPROVED,
+            status__in=[Offer.Status.LIVE, Offer.Status.PAUSED, Offer.Status.ENDED],
+        )
+        if not public.exists():
+            raise NotFound("offer_not_found", _("This deal does not exist."))
+        raise Conflict("not_coming", NOT_COMING)
+    # get_or_create creates in a savepoint and reads the row again when the
+    # constraint refuses a second one made at the same moment.
+    return Reminder.objects.get_or_create(user=user, offer_id=offer_pk)
+
+
+def reminder_unset(*, user: User, offer_id: object) -> bool:
+    """Cancel "Remind me"; True if there was a reminder. Idempotent."""
+    offer_pk = parse_id(offer_id)
+    if offer_pk is None:
+        return False
+    return bool(Reminder.objects.filter(user=user, offer_id=offer_pk).delete()[0])
+
+
+def reminders_mark_sent(*, reminder_ids: Sequence[int]) -> int:
+    """Record that these reminders were sent (once: those not marked yet)."""
+    return Reminder.objects.filter(pk__in=list(reminder_ids), sent_at__isnull=True).update(
+        sent_at=timezone.now()
+    )

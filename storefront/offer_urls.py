@@ -15,6 +15,7 @@ urlpatterns = [
     path("c/<slug:slug>/", views.offer_list, name="category"),
     path("deals/<int:pk>/", views.offer_detail, name="detail"),
     path("deals/<int:pk>/favourite/", views.favourite, name="favourite"),
+    path("deals/<int:pk>/remind/", views.remind, name="remind"),
     path("m/<slug:slug>/", views.merchant_page, name="merchant"),
     path("m/<slug:slug>/favourite/", views.merchant_favourite, name="merchant_favourite"),
     path("rankings/", ranking_views.rankings_home, name="rankings"),

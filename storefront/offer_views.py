@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_POST
 from merchants.models import Category, City
 from merchants.selectors import business_areas_of, city_by_slug, visible_merchants
 from o2o import pagecache
+from o2o.errors import DomainError
 from o2o.http import safe_next
 from o2o.paging import OneQueryPaginator
 from offers import geo, search, selectors, services
@@ -54,9 +56,12 @@ def _page(
     other one does, except the CSRF token: their whole page is kept too, and
     served with their token put in its slot. Fragments are kept per city
     (the one current_city decides); `cache=False` builds the page for this
-    request alone and keeps nothing.
+    request alone and keeps nothing. Parts with `fresh_until` (a timestamp)
+    are rebuilt from then on, and never kept as a whole page; parts with
+    `countdown_to` get this request's time left put in (_countdown).
     """
     anonymous = not request.user.is_authenticated and not len(messages.get_messages(request))
+    now = timezone.now().timestamp()
     if cache:
         city = current_city(request)
         found = pagecache.lookup(
@@ -71,6 +76,8 @@ def _page(
     if found.html is not None:
         return HttpResponse(found.html.replace(pagecache.CSRF_SLOT, get_token(request)))
     parts, cacheable = found.parts, cache
+    if parts is not None and parts.get("fresh_until", now + 1) <= now:
+        parts = None  # it changes at a moment of its own (a coming deal's start)
     if parts is None:
         parts = build()
         if parts is None:
@@ -80,7 +87,9 @@ def _page(
         cacheable = parts.pop("cacheable", True) and cache
         if cacheable:
             found.keep(parts)
-    if anonymous and cacheable:
+    if "countdown_to" in parts:
+        parts = {**parts, **_countdown(parts, now)}
+    elif anonymous and cacheable and "fresh_until" not in parts:
         html = render_to_string(template, {**parts, "csrf_token": pagecache.CSRF_SLOT}, request)
         found.keep_page(html)
         return HttpResponse(html.replace(pagecache.CSRF_SLOT, get_token(request)))
@@ -88,6 +97,22 @@ def _page(
     if per_user is not None and request.user.is_authenticated:
         parts = {**parts, **per_user(parts)}
     return render(request, template, parts, status=status)
+
+
+# A coming deal's page is kept with these slots, filled on each request with
+# the time left to its start (`countdown_to`, a timestamp); the page is kept
+# until then only (`fresh_until`), so its buy button shows at the start.
+SECONDS_SLOT = "<!--countdown-seconds-->"
+CLOCK_SLOT = "<!--countdown-clock-->"
+
+
+def _countdown(parts: dict[str, Any], now: float) -> dict[str, Any]:
+    left = max(0, int(parts["countdown_to"] - now))
+    clock = f"{left // 3600:02d}:{left % 3600 // 60:02d}:{left % 60:02d}"
+    return {
+        name: parts[name].replace(SECONDS_SLOT, str(left)).replace(CLOCK_SLOT, clock)
+        for name in ("body_top", "body_bottom")
+    }
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -311,31 +336,48 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             offer = selectors.offer_detail(offer_id=pk, user=request.user)  # type: ignore[arg-type]
         except Offer.DoesNotExist:
             return None
+        # on_sale and coming: the two rules (offers.selectors), read with the offer.
+        coming = bool(offer.coming)  # type: ignore[attr-defined]
         context = {
             "offer": offer,
             "stores": list(offer.stores.all()),
             "images": list(offer.images.all()),
             "reviews": list(reviews_for_offer(offer)[:20]),
-            "can_buy": offer.is_live and offer.merchant.is_approved and not offer.is_sold_out,
+            "can_buy": bool(offer.on_sale) and not offer.is_sold_out,  # type: ignore[attr-defined]
+            "coming": coming,
         }
+        if coming:  # the time left is put in on each request (_countdown)
+            context["starts_in_seconds"] = mark_safe(SECONDS_SLOT)  # noqa: S308 (our constant)
+            context["starts_in"] = mark_safe(CLOCK_SLOT)  # noqa: S308 (our constant)
         body = render_to_string("offers/_detail_body.html", context, request)
         top, bottom = body.split(USER_ACTIONS, 1)
-        return {
+        parts: dict[str, Any] = {
             "offer_id": offer.pk,
             "title": f"{offer.title} · {offer.merchant.name}",
             "description": render_to_string("offers/_detail_description.html", context, request),
             "head": render_to_string("offers/_detail_head.html", context, request),
             "body_top": top,
             "body_bottom": bottom,
-            "can_favourite": offer.is_live,
+            # A coming deal is reminded of, not saved (saving takes deals on sale).
+            "can_favourite": offer.is_live and not coming,
+            "coming": coming,
             "cacheable": offer.merchant.is_approved
             and offer.status in (Offer.Status.LIVE, Offer.Status.ENDED),
         }
+        if coming and offer.sale_starts_at is not None:  # coming: it has a start
+            # Kept until the start, and never as a whole page: the countdown
+            # is this request's, and at the start the buy button shows.
+            start = offer.sale_starts_at.timestamp()
+            parts.update(countdown_to=start, fresh_until=start)
+        return parts
 
     def saved(parts: dict[str, Any]) -> dict[str, Any]:
-        if not parts.get("can_favourite"):
-            return {}
-        return {"saved": selectors.is_saved(request.user, offer_id=pk)}  # type: ignore[arg-type]
+        mine: dict[str, Any] = {}
+        if parts.get("can_favourite"):
+            mine["saved"] = selectors.is_saved(request.user, offer_id=pk)  # type: ignore[arg-type]
+        if parts.get("coming"):
+            mine["reminded"] = selectors.is_reminded(request.user, offer_id=pk)  # type: ignore[arg-type]
+        return mine
 
     response = _page(request, "offer", "offers/detail.html", build, offer_id=pk, per_user=saved)
     services.offer_record_view(offer_id=pk)
@@ -383,3 +425,24 @@ def merchant_favourite(request: HttpRequest, slug: str) -> HttpResponseRedirect:
         services.favourite_save(user=request.user, merchant_id=merchant.pk)  # type: ignore[arg-type]
         messages.success(request, _("Saved to your favourites."))
     return redirect("offers:merchant", slug=merchant.slug)
+
+
+@login_required
+@require_POST
+def remind(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    """A coming deal's "Remind me" button, or (`remove`) its "Cancel reminder"."""
+    if request.POST.get("remove"):
+        services.reminder_unset(user=request.user, offer_id=pk)  # type: ignore[arg-type]
+        messages.info(request, _("We will not remind you of this deal."))
+        return redirect("offers:detail", pk=pk)
+    try:
+        services.reminder_set(user=request.user, offer_id=pk)  # type: ignore[arg-type]
+    except DomainError as err:
+        if err.status == 404:
+            raise Http404 from err
+        messages.error(request, str(err))
+    else:
+        messages.success(
+            request, _("We will tell you in your inbox and by e-mail when this deal goes on sale.")
+        )
+    return redirect("offers:detail", pk=pk)

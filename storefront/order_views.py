@@ -22,7 +22,7 @@ from o2o.errors import DomainError
 from o2o.http import parse_int
 from o2o.templatetags.market import money
 from offers.models import Offer
-from offers.selectors import buyable, buyable_offers, visible_offers
+from offers.selectors import buyable, buyable_offers, coming_offers, visible_offers
 from orders import selectors, services
 from orders.forms import CheckoutForm, ReviewForm
 from orders.models import Coupon, Order, Voucher
@@ -79,6 +79,9 @@ def checkout(request: HttpRequest, pk: int) -> HttpResponse:
         visible_offers().select_related("merchant").prefetch_related("stores").filter(pk=pk).first()
     )
     if offer is None:
+        if coming_offers().filter(pk=pk).exists():  # a tab opened early: back to the countdown
+            messages.info(request, _("This deal is not on sale yet: see when it starts."))
+            return redirect("offers:detail", pk=pk)
         raise Http404
     max_quantity = _max_quantity(offer, request.user)
     coupons = list(selectors.coupons_usable_on(request.user, offer, now=timezone.now()))  # type: ignore[arg-type]

@@ -27,7 +27,7 @@ from merchants.models import (
 )
 from merchants.selectors import default_city
 from offers.models import Favourite, Offer
-from offers.selectors import visible_offers
+from offers.selectors import coming_offers, visible_offers
 from orders.models import Order, Redemption, Voucher
 from reviews.models import Review, ReviewReply
 
@@ -233,6 +233,15 @@ def test_some_deals_are_new_ended_or_paused(seeded):
     assert not visible_offers().filter(status__in=["ended", "paused"]).exists()
     about_to_end = visible_offers().filter(sale_ends_at__isnull=False)
     assert about_to_end.exists()
+
+
+def test_a_flash_deal_in_each_language_starts_within_hours(seeded):
+    """`make run` shows a countdown ("Starts in hh:mm:ss") and "Remind me"."""
+    coming = list(coming_offers().select_related("merchant"))
+    assert {offer.merchant.name for offer in coming} == {"Golden Pot Hotpot", "小龙坎火锅"}
+    for offer in coming:
+        assert offer.sale_starts_at - timezone.now() < timedelta(hours=6)
+        assert offer.stock_left == offer.stock  # nothing sold before the start
 
 
 def test_demo_logins_work_with_their_roles(seeded, rf):

@@ -479,6 +479,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/15"),
         "options": {"expires": 600},
     },
+    # "Remind me" of coming deals, once each, within a minute of their start.
+    "send-sale-reminders": {
+        "task": "notifications.tasks.send_sale_reminders",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 50},
+    },
 }
 
 # --- Marketplace rules ----------------------------------------------------
