@@ -31,7 +31,8 @@ from merchants.models import BusinessArea, Category, City, District, Membership,
 from offers import services as offer_services
 from offers.models import Offer
 from orders import services as order_services
-from orders.models import Order
+from orders.models import Coupon, CouponCampaign, Order
+from orders.services import coupon_grant
 from payments import services as payment_services
 from rankings.services import rankings_compute
 from reviews import services as review_services
@@ -62,6 +63,8 @@ DEMO_USERS = [
     ("admin@example.com", "admin", "staff superuser"),
 ]
 HISTORY_DAYS = 42  # the diners' orders are spread over the last six weeks
+# Typed at checkout for ¥20 off orders of ¥150 or more (the banner prints it).
+DEMO_PROMO_CODE = "HELLO20"
 FINE_PRINT_EN = "One voucher per table or visit unless stated. Not combinable with other offers."
 AREAS = area_index()
 
@@ -129,7 +132,77 @@ class Loader:
                 )
         if loaded:  # the rankings of the history just made, before beat's first run
             rankings_compute()
+            self._coupons(categories)
         return loaded
+
+    def _coupons(self, categories: dict[str, Category]) -> None:
+        """Live coupon campaigns: the welcome red packet, a platform coupon to
+        claim, a small flash red packet, a merchant's own, a category's and a
+        promo code; the demo consumer holds one."""
+        day = timedelta(days=1)
+        golden_pot = Merchant.objects.filter(memberships__user__email="owner@example.com").first()
+        campaigns = [
+            CouponCampaign(
+                title="新人红包 · Welcome red packet",
+                value=Decimal("10"),
+                min_spend=Decimal("50"),
+                valid_days=14,
+                claimable=False,
+                grant_on_signup=True,
+            ),
+            CouponCampaign(
+                title="满100减15 · ¥15 off ¥100",
+                value=Decimal("15"),
+                min_spend=Decimal("100"),
+                valid_days=7,
+                quantity=5000,
+            ),
+            CouponCampaign(
+                title="限时红包 · Flash red packet",
+                value=Decimal("30"),
+                min_spend=Decimal("120"),
+                valid_days=3,
+                quantity=20,
+                ends_at=self.now + 6 * day / 24,
+            ),
+            CouponCampaign(
+                title="丽人节 · Beauty week 12% off",
+                kind=CouponCampaign.Kind.PERCENT,
+                value=Decimal("12"),
+                max_discount=Decimal("40"),
+                scope=CouponCampaign.Scope.CATEGORY,
+                scope_category=categories.get("beauty"),
+                valid_until=self.now + 10 * day,
+                quantity=500,
+            )
+            if categories.get("beauty")
+            else None,
+            CouponCampaign(
+                title="Golden Pot regulars: 10% off",
+                merchant=golden_pot,
+                kind=CouponCampaign.Kind.PERCENT,
+                value=Decimal("10"),
+                max_discount=Decimal("30"),
+                scope=CouponCampaign.Scope.MERCHANT,
+                scope_merchant=golden_pot,
+                valid_days=30,
+                quantity=300,
+            )
+            if golden_pot
+            else None,
+            CouponCampaign(
+                title="Promo code HELLO20 · ¥20 off ¥150",
+                value=Decimal("20"),
+                min_spend=Decimal("150"),
+                valid_days=7,
+                claimable=False,
+                promo_code=DEMO_PROMO_CODE,
+            ),
+        ]
+        made = CouponCampaign.objects.bulk_create([c for c in campaigns if c is not None])
+        consumer = User.objects.filter(email="consumer@example.com").first()
+        if consumer is not None:
+            coupon_grant(user=consumer, campaign_id=made[1].pk, source=Coupon.Source.CLAIM)
 
     def _categories(self) -> dict[str, Category]:
         categories = {}

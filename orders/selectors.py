@@ -124,3 +124,12 @@ def coupons_usable_on(user: User, offer: Offer, *, now: datetime) -> QuerySet[Co
         .select_related("campaign")
         .order_by("valid_until", "pk")
     )
+
+
+def campaigns_held(user: User, campaign_ids: list[int], *, now: datetime) -> set[int]:
+    """Of these campaigns, those the user holds a usable coupon of."""
+    return set(
+        Coupon.objects.filter(
+            coupon_usable(now), user_id=user.pk, campaign_id__in=campaign_ids
+        ).values_list("campaign_id", flat=True)
+    )

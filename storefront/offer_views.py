@@ -31,9 +31,11 @@ from o2o.paging import OneQueryPaginator
 from offers import geo, search, selectors, services
 from offers.filters import OfferFilter
 from offers.models import Offer
+from orders import selectors as order_selectors
 from reviews.selectors import reviews_for_merchant, reviews_for_offer
 
 from .cities import current_city, remember_city
+from .coupon_views import campaign_terms
 
 PAGE_SIZE = 20
 
@@ -328,6 +330,8 @@ def nearby(request: HttpRequest) -> HttpResponse:
 
 
 USER_ACTIONS = "<!--user-actions-->"
+# At most this many coupon campaigns on a deal page.
+CAMPAIGNS_SHOWN = 4
 
 
 def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -351,6 +355,13 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             context["starts_in"] = mark_safe(CLOCK_SLOT)  # noqa: S308 (our constant)
         body = render_to_string("offers/_detail_body.html", context, request)
         top, bottom = body.split(USER_ACTIONS, 1)
+        # 领券: the coupons this deal takes that can be claimed, kept with the
+        # page (what is left may lag a minute; claiming is the judge).
+        campaigns = (
+            order_selectors.claimable_campaigns(now=timezone.now(), offer=offer)[:CAMPAIGNS_SHOWN]
+            if offer.is_live
+            else []
+        )
         parts: dict[str, Any] = {
             "offer_id": offer.pk,
             "title": f"{offer.title} · {offer.merchant.name}",
@@ -361,6 +372,15 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # A coming deal is reminded of, not saved (saving takes deals on sale).
             "can_favourite": offer.is_live and not coming,
             "coming": coming,
+            "campaigns": [
+                {
+                    "id": c.pk,
+                    "title": c.title,
+                    "terms": campaign_terms(c),
+                    "left": c.coupons_left,  # type: ignore[attr-defined]
+                }
+                for c in campaigns
+            ],
             "cacheable": offer.merchant.is_approved
             and offer.status in (Offer.Status.LIVE, Offer.Status.ENDED),
         }
@@ -377,6 +397,12 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             mine["saved"] = selectors.is_saved(request.user, offer_id=pk)  # type: ignore[arg-type]
         if parts.get("coming"):
             mine["reminded"] = selectors.is_reminded(request.user, offer_id=pk)  # type: ignore[arg-type]
+        if parts.get("campaigns"):
+            mine["claimed"] = order_selectors.campaigns_held(
+                request.user,  # type: ignore[arg-type]
+                [c["id"] for c in parts["campaigns"]],
+                now=timezone.now(),
+            )
         return mine
 
     response = _page(request, "offer", "offers/detail.html", build, offer_id=pk, per_user=saved)

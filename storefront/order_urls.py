@@ -3,6 +3,7 @@ reverse."""
 
 from django.urls import path
 
+from . import coupon_views
 from . import order_views as views
 
 app_name = "orders"
@@ -14,6 +15,8 @@ urlpatterns = [
     path("orders/<int:pk>/pay/", views.order_pay, name="pay"),
     path("orders/<int:pk>/cancel/", views.order_cancel, name="cancel"),
     path("me/vouchers/", views.voucher_list, name="vouchers"),
+    path("me/coupons/", coupon_views.coupon_list, name="coupons"),
+    path("coupons/<int:pk>/claim/", coupon_views.coupon_claim, name="coupon_claim"),
     path("me/vouchers/<int:pk>/qr.svg", views.voucher_qr, name="voucher_qr"),
     path("me/vouchers/<int:pk>/refund/", views.voucher_refund, name="voucher_refund"),
     path("me/vouchers/<int:pk>/review/", views.voucher_review, name="review"),

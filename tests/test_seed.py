@@ -367,3 +367,22 @@ def test_long_titles_wrap_between_chinese_characters_and_latin_words():
     latin = images.wrap(draw, title, ImageFont.load_default(size=38), width)
     assert len(latin) == 2
     assert " ".join(latin) == title  # broken between words, none cut
+
+
+def test_the_demo_has_live_coupon_campaigns_and_the_banner_prints_the_promo_code(seeded):
+    from orders.models import Coupon, CouponCampaign
+    from orders.selectors import claimable_campaigns
+
+    now = timezone.now()
+    live = claimable_campaigns(now=now)
+    assert live.count() >= 3
+    flash = CouponCampaign.objects.get(title__startswith="限时红包")
+    assert flash.quantity == 20
+    assert now < flash.ends_at <= now + timedelta(hours=6)
+    assert CouponCampaign.objects.filter(grant_on_signup=True).exists()
+    assert CouponCampaign.objects.filter(merchant__isnull=False).exists()
+    assert Coupon.objects.filter(user__email="consumer@example.com").exists()
+    out = io.StringIO()
+    call_command("demo_banner", "--url", "http://127.0.0.1:9000/", stdout=out)
+    code = CouponCampaign.objects.get(promo_code__isnull=False).promo_code
+    assert f"Promo code at checkout: {code}" in out.getvalue()

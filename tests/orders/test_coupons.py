@@ -315,3 +315,61 @@ def test_a_sign_up_never_fails_for_want_of_a_red_packet():
     )
     assert answer.status_code == 201
     assert not Coupon.objects.exists()
+
+
+# --- in the browser: 领券 on the deal page, my coupons ---------------------------------------
+
+
+def test_a_deal_page_offers_its_coupons_to_claim_and_says_claimed_once_claimed(client):
+    from django.urls import reverse
+
+    offer = OfferFactory()
+    campaign = CouponCampaignFactory(
+        title="Hotpot week", value=Decimal("20"), min_spend=Decimal("100")
+    )
+    CouponCampaignFactory(
+        title="Another shop's", scope="merchant", scope_merchant=MerchantFactory()
+    )
+    page = reverse("offers:detail", args=[offer.pk])
+    anonymous = client.get(page).content.decode()
+    assert "¥20 off · on orders of ¥100 or more" in anonymous
+    assert "Log in to claim" in anonymous
+    assert "Another shop" not in anonymous
+    shopper = UserFactory()
+    client.force_login(shopper)
+    assert "Claim" in client.get(page).content.decode()
+    claimed = client.post(
+        reverse("orders:coupon_claim", args=[campaign.pk]), {"next": page}, follow=True
+    )
+    body = claimed.content.decode()
+    assert "Coupon claimed: Hotpot week" in body
+    assert 'badge text-bg-success">Claimed' in body
+    assert Coupon.objects.filter(user=shopper, campaign=campaign).count() == 1
+    again = client.post(
+        reverse("orders:coupon_claim", args=[campaign.pk]), {"next": page}, follow=True
+    )
+    assert "You already have this coupon." in again.content.decode()
+    mine = client.get(reverse("orders:coupons")).content.decode()
+    assert "¥20 off · on orders of ¥100 or more" in mine
+    assert "Hotpot week" in mine
+
+
+def test_claiming_in_the_browser_needs_a_login_and_a_post(client):
+    from django.urls import reverse
+
+    campaign = CouponCampaignFactory()
+    url = reverse("orders:coupon_claim", args=[campaign.pk])
+    assert client.post(url).status_code == 302
+    assert not Coupon.objects.exists()
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 405
+
+
+def test_my_coupons_page_is_empty_with_a_way_to_find_deals_and_speaks_chinese(client):
+    from django.urls import reverse
+
+    client.force_login(UserFactory())
+    empty = client.get(reverse("orders:coupons")).content.decode()
+    assert "No coupons yet" in empty
+    chinese = client.get(reverse("orders:coupons"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "我的优惠券" in chinese.content.decode()

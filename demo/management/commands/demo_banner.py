@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from demo.loader import DEMO_PASSWORD, DEMO_USERS
+from demo.loader import DEMO_PASSWORD, DEMO_PROMO_CODE, DEMO_USERS
 from demo.places import CITIES
 
 
@@ -31,6 +31,9 @@ class Command(BaseCommand):
             "",
             *(f"  {email:<24} {role}" for email, role, _ in DEMO_USERS),
             f"  password for all: {DEMO_PASSWORD}",
+            "",
+            f"Promo code at checkout: {DEMO_PROMO_CODE} (¥20 off orders of ¥150 or more);",
+            "new accounts get a welcome red packet, deal pages offer coupons.",
             "",
             f"Admin:    {url}admin/",
             f"API docs: {url}api/docs/",
