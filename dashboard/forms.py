@@ -90,3 +90,63 @@ class OfferForm(BootstrapFormMixin, forms.ModelForm):
         if len(images) > 8:
             raise forms.ValidationError(_("Choose at most 8 photos."))
         return images
+
+
+class CampaignForm(BootstrapFormMixin, forms.Form):
+    """A merchant's coupon campaign (orders.services.coupons.campaign_create)."""
+
+    title = forms.CharField(label=_("Title"), max_length=80)
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[("amount", _("Amount off (¥)")), ("percent", _("Percent off"))],
+    )
+    value = forms.DecimalField(
+        label=_("Value"), min_value=Decimal("0.01"), max_digits=8, decimal_places=2
+    )
+    max_discount = forms.DecimalField(
+        label=_("Largest discount (¥)"),
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=8,
+        decimal_places=2,
+        help_text=_("For a percentage: the most one coupon takes off."),
+    )
+    min_spend = forms.DecimalField(
+        label=_("Minimum spend (¥)"),
+        min_value=Decimal("0"),
+        max_digits=8,
+        decimal_places=2,
+        initial=Decimal("0"),
+    )
+    offers = IdModelMultipleChoiceField(
+        label=_("Deals it applies to"),
+        queryset=Offer.objects.none(),
+        required=False,
+        help_text=_("None chosen: every deal of yours."),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    audience = forms.ChoiceField(
+        label=_("Who may claim"),
+        choices=[("anyone", _("Anyone")), ("past_buyers", _("Your past customers"))],
+    )
+    valid_days = forms.IntegerField(
+        label=_("Valid for (days after claiming)"), min_value=1, max_value=365, initial=7
+    )
+    quantity = forms.IntegerField(
+        label=_("Coupons in all"), min_value=1, max_value=1_000_000, required=False,
+        help_text=_("Empty: no limit."),
+    )  # fmt: skip
+    per_user_limit = forms.IntegerField(
+        label=_("Per customer"), min_value=1, max_value=100, initial=1
+    )
+
+    def __init__(self, *args: Any, merchant: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        offers: Any = self.fields["offers"]
+        offers.queryset = Offer.objects.filter(merchant=merchant).order_by("-pk")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("kind") == "percent" and data.get("value") and data["value"] > 100:
+            self.add_error("value", _("A percentage is at most 100."))
+        return data

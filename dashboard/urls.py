@@ -27,5 +27,10 @@ urlpatterns = [
     path("statements/", views.statement_list, name="statements"),
     path("statements/<int:pk>.csv", views.statement_csv, name="statement_csv"),
     path("reviews/", views.review_list, name="reviews"),
+    path("campaigns/", views.campaign_list, name="campaigns"),
+    path("campaigns/new/", views.campaign_new, name="campaign_new"),
+    path("campaigns/<int:pk>/pause/", views.campaign_pause, name="campaign_pause"),
+    path("campaigns/<int:pk>/resume/", views.campaign_resume, name="campaign_resume"),
+    path("campaigns/<int:pk>/stop/", views.campaign_stop, name="campaign_stop"),
     path("reviews/<int:pk>/reply/", views.review_reply, name="review_reply"),
 ]

@@ -38,7 +38,7 @@ from reviews import selectors as review_selectors
 from reviews import services as review_services
 
 from . import selectors as dashboard_selectors
-from .forms import OfferForm
+from .forms import CampaignForm, OfferForm
 
 SESSION_MERCHANT = "merchant_id"
 SESSION_STORE = "redeem_store_id"
@@ -445,3 +445,68 @@ def statement_csv(request: HttpRequest, pk: int) -> HttpResponse:
     name = f"statement-{merchant.slug}-{statement.period_start}-{statement.period_end}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+# --- coupon campaigns -------------------------------------------------------------
+
+
+@staff_required(manage=True)
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    merchant = request.membership.merchant  # type: ignore[attr-defined]
+    campaigns = list(order_selectors.campaigns_of_merchant(merchant))
+    return render(
+        request,
+        "merchants/campaigns.html",
+        _ctx(request, campaigns=campaigns, section="campaigns"),
+    )
+
+
+@staff_required(manage=True)
+def campaign_new(request: HttpRequest) -> HttpResponse:
+    merchant = request.membership.merchant  # type: ignore[attr-defined]
+    form = CampaignForm(request.POST or None, merchant=merchant)
+    if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        offers = list(fields.pop("offers"))
+        try:
+            order_services.campaign_create(
+                merchant=merchant,
+                by=request.user,  # type: ignore[arg-type]
+                offers=offers,
+                **fields,
+            )
+        except DomainError as err:
+            form.add_error(None, str(err))
+        else:
+            messages.success(request, _("Campaign started: shoppers can claim it on your deals."))
+            return redirect("merchants:campaigns")
+    return _form_page(request, "merchants/campaign_form.html", form, section="campaigns")
+
+
+def _campaign_action(status: str, done: Any) -> Callable:  # type: ignore[type-arg]
+    @staff_required(manage=True)
+    @require_POST
+    def view(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+        merchant = request.membership.merchant  # type: ignore[attr-defined]
+        if not order_selectors.campaigns_of_merchant(merchant).filter(pk=pk).exists():
+            raise Http404
+        try:
+            order_services.campaign_set_status(
+                campaign_id=pk,
+                status=status,
+                by=request.user,  # type: ignore[arg-type]
+            )
+        except DomainError as err:
+            messages.error(request, str(err))
+        else:
+            messages.success(request, done)
+        return redirect("merchants:campaigns")
+
+    return view
+
+
+campaign_pause = _campaign_action("paused", gettext_lazy("Paused: no one can claim it now."))
+campaign_resume = _campaign_action("active", gettext_lazy("Resumed: it can be claimed again."))
+campaign_stop = _campaign_action(
+    "stopped", gettext_lazy("Stopped for good. Coupons already claimed stay usable.")
+)

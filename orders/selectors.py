@@ -1,9 +1,10 @@
 """Reads of orders and vouchers; each is scoped to who may see it."""
 
 from datetime import datetime
+from decimal import Decimal
 
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Greatest
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce, Greatest
 
 from accounts.models import User
 from merchants.models import Membership, Merchant
@@ -11,7 +12,7 @@ from merchants.selectors import stores_member_works_at
 from offers.models import Offer
 
 from .models import Coupon, CouponCampaign, Order, Redemption, Voucher
-from .rules import ACTIVE_ORDER_STATUSES, campaign_open, coupon_usable
+from .rules import ACTIVE_ORDER_STATUSES, PAID_STATUSES, campaign_open, coupon_usable
 
 
 def units_held(offer_id: int, unpaid_only: bool) -> int:
@@ -132,4 +133,20 @@ def campaigns_held(user: User, campaign_ids: list[int], *, now: datetime) -> set
         Coupon.objects.filter(
             coupon_usable(now), user_id=user.pk, campaign_id__in=campaign_ids
         ).values_list("campaign_id", flat=True)
+    )
+
+
+def campaigns_of_merchant(merchant: Merchant) -> QuerySet[CouponCampaign]:
+    """A merchant's own campaigns, newest first, each with what it did:
+    `used` (coupons spent on paid orders), `revenue` (those orders' totals)
+    and `cost` (their discounts, which the merchant bore)."""
+    paid = Q(coupons__order__status__in=PAID_STATUSES)
+    return (
+        CouponCampaign.objects.filter(merchant=merchant)
+        .annotate(
+            used=Count("coupons", filter=paid),
+            revenue=Coalesce(Sum("coupons__order__total", filter=paid), Value(Decimal("0"))),
+            cost=Coalesce(Sum("coupons__order__discount", filter=paid), Value(Decimal("0"))),
+        )
+        .order_by("-created_at", "-pk")
     )

@@ -27,6 +27,7 @@ from .checkout import (
     units_bought,
 )
 from .coupons import (
+    campaign_create,
     campaign_set_status,
     coupon_claim,
     coupon_discount,
@@ -43,6 +44,7 @@ __all__ = [
     "SOLD_OUT",
     "RedemptionRefused",
     "RefundReason",
+    "campaign_create",
     "campaign_set_status",
     "cancel_unpaid_orders",
     "commission_rate_for",

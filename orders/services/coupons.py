@@ -8,15 +8,18 @@ more than their limit (their row is locked first, as every order does).
 
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
+from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from merchants.models import Merchant
 from merchants.services import staff_membership
-from o2o.errors import Conflict, DomainError, NotFound
+from o2o.errors import Conflict, DomainError, NotFound, PermissionDenied
 from o2o.http import parse_id
 from o2o.models import check_transition
 from o2o.money import to_minor
@@ -259,3 +262,43 @@ def coupon_give_back(*, order: Order, now: datetime | None = None) -> bool:
             order_id=order.pk, status=Coupon.Status.USED, valid_until__gt=now
         ).update(status=Coupon.Status.AVAILABLE, order=None, used_at=None)
     )
+
+
+CAMPAIGN_FIELDS = (
+    "title", "kind", "value", "max_discount", "min_spend", "scope", "audience",
+    "valid_days", "quantity", "per_user_limit", "starts_at", "ends_at",
+)  # fmt: skip
+
+
+@transaction.atomic
+def campaign_create(
+    *, merchant: Merchant, by: User, offers: list[Offer] | None = None, **fields: Any
+) -> CouponCampaign:
+    """A merchant's own campaign (its owner or manager): its discounts come out
+    of its earnings, and its coupons apply to its deals only (all of them,
+    or `offers`, which must be its own)."""
+    staff_membership(by, merchant, manage=True)
+    unknown = set(fields) - set(CAMPAIGN_FIELDS)
+    if unknown:
+        raise ValueError(f"not campaign fields: {sorted(unknown)}")
+    campaign = CouponCampaign(merchant=merchant, currency=settings.CURRENCY, **fields)
+    chosen = list(offers or [])
+    if any(offer.merchant_id != merchant.pk for offer in chosen):
+        raise PermissionDenied("not_your_merchant", _("These are not all your deals."))
+    if chosen:
+        campaign.scope = CouponCampaign.Scope.OFFERS
+    else:
+        campaign.scope = CouponCampaign.Scope.MERCHANT
+        campaign.scope_merchant = merchant
+    if campaign.audience == CouponCampaign.Audience.NEW_USERS:
+        raise DomainError("audience_not_allowed", _("First-order coupons are the platform's."))
+    if campaign.kind == CouponCampaign.Kind.PERCENT and not 0 < campaign.value <= 100:
+        raise DomainError("invalid_value", _("A percentage is more than 0 and at most 100."))
+    if campaign.value <= 0:
+        raise DomainError("invalid_value", _("The value must be more than 0."))
+    if not campaign.valid_days:
+        raise DomainError("invalid_validity", _("Say for how many days a coupon is valid."))
+    campaign.save()
+    if chosen:
+        campaign.scope_offers.set(chosen)
+    return campaign
