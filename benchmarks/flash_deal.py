@@ -47,8 +47,9 @@ def setup(buyers: int = BUYERS, stock: int = STOCK) -> tuple[int, list[str]]:
     return offer.pk, [t.key for t in tokens]
 
 
-def crowd(url: str, offer_id: int, tokens: list[str]) -> dict[str, float]:
-    """Every buyer's POST at once: wrk, one thread, 64 connections (flash_deal.lua).
+def crowd(url: str, offer_id: int, tokens: list[str], path: str = "") -> dict[str, float]:
+    """Every buyer's POST at once: wrk, one thread, 64 connections (flash_deal.lua);
+    to `path` when given (an empty body), else an order of the offer.
 
     wrk rather than Python threads: a pool of 64 http.client threads took
     0.4 s of CPU per crowd, a seventh of what the two cores had, away from
@@ -60,7 +61,8 @@ def crowd(url: str, offer_id: int, tokens: list[str]) -> dict[str, float]:
     try:
         out = subprocess.run(
             ["wrk", "-t1", "-c64", "-d120s", "--timeout", "30s",
-             "-s", os.path.join(here, "flash_deal.lua"), url, "--", listed.name, str(offer_id)],
+             "-s", os.path.join(here, "flash_deal.lua"), url, "--", listed.name, str(offer_id),
+             *([path] if path else [])],
             capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
     finally:

@@ -136,5 +136,8 @@ fi
 echo "flash deal:"
 $BIN/python benchmarks/flash_deal.py "http://127.0.0.1:$PORT"
 
+echo "coupon claiming (领券):"
+$BIN/python benchmarks/coupon_claim.py "http://127.0.0.1:$PORT"
+
 echo "expiry of the benchmark vouchers in batches:"
 $BIN/python benchmarks/expiry.py

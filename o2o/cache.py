@@ -15,7 +15,9 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -52,3 +54,31 @@ class ReusingRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = _ReusingClient
+
+
+class SoldOutHint:
+    """A short-lived mark in the cache that something is gone (an offer's
+    stock, a coupon campaign's coupons), so a crowd's late arrivals are
+    turned away without a database transaction.
+
+    The database stays the authority: a hint is set only right after the
+    conditional UPDATE found nothing left, lives `seconds`, and is dropped as
+    soon as there is some again. Without a cache every request goes to the
+    database."""
+
+    def __init__(self, prefix: str, seconds: int) -> None:
+        self.prefix, self.seconds = prefix, seconds
+
+    def _key(self, pk: int) -> str:
+        return f"{self.prefix}:{pk}"
+
+    def known(self, pk: int) -> bool:
+        return bool(softly(cache.get, self._key(pk)))
+
+    def remember(self, pk: int) -> None:
+        softly(cache.set, self._key(pk), 1, self.seconds)
+
+    def forget(self, pk: int) -> None:
+        """Some came back: drop the hint now and again once it is committed."""
+        softly(cache.delete, self._key(pk))
+        transaction.on_commit(lambda: softly(cache.delete, self._key(pk)))

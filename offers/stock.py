@@ -15,39 +15,34 @@ order, an edited stock). Without a cache every request goes to the database.
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
-from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import F
 from django.db.models.sql import UpdateQuery
 from django.utils.translation import gettext_lazy as _
 
 from o2o import pagecache, rawsql
-from o2o.cache import softly
+from o2o.cache import SoldOutHint
 from o2o.errors import Conflict
 
 from .models import Offer
 
 SECONDS = 5
 SOLD_OUT = _("Sorry, this deal is sold out.")
-
-
-def _key(offer_id: int) -> str:
-    return f"soldout:{offer_id}"
+_SOLD_OUT = SoldOutHint("soldout", SECONDS)
 
 
 def known_sold_out(offer_id: int) -> bool:
-    return bool(softly(cache.get, _key(offer_id)))
+    return _SOLD_OUT.known(offer_id)
 
 
 def _remember_sold_out(offer_id: int) -> None:
-    softly(cache.set, _key(offer_id), 1, SECONDS)
+    _SOLD_OUT.remember(offer_id)
 
 
 def forget_sold_out(offer_id: int) -> None:
-    """Stock came back: drop the hint now and again once it is committed.
-    (If the cache is down, the hint expires within SECONDS anyway.)"""
-    softly(cache.delete, _key(offer_id))
-    transaction.on_commit(lambda: softly(cache.delete, _key(offer_id)))
+    """Stock came back: drop the hint (if the cache is down, it expires
+    within SECONDS anyway)."""
+    _SOLD_OUT.forget(offer_id)
 
 
 def _take_stock_query(*, offer: int, qty: int) -> tuple[str, Sequence[Any]]:

@@ -12,13 +12,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from merchants.models import Merchant
 from merchants.services import staff_membership
+from o2o.cache import SoldOutHint
 from o2o.errors import Conflict, DomainError, NotFound, PermissionDenied
 from o2o.http import parse_id
 from o2o.models import check_transition
@@ -55,24 +56,49 @@ def _valid_until(campaign: CouponCampaign, now: datetime) -> datetime:
     return min(ends)
 
 
+SOLD_OUT = _("All these coupons have been taken.")
+# Set when a claim finds none left, so the rest of a crowd is answered
+# before authentication (api.coupons); the count's UPDATE stays the judge.
+CAMPAIGN_SOLD_OUT = SoldOutHint("campaign-soldout", 5)
+
+
 @transaction.atomic
 def coupon_grant(
-    *, user: User, campaign_id: object, source: str, now: datetime | None = None
+    *,
+    user: User,
+    campaign_id: object,
+    source: str,
+    now: datetime | None = None,
+    claimable_only: bool = False,
 ) -> Coupon:
     """One more coupon of the campaign for `user`, if the campaign is open,
     is for them, has one left and they are under their limit.
 
-    Refusals (409): campaign_closed, not_eligible, already_claimed, sold_out.
+    Refusals: campaign_not_found (404; with `claimable_only`, also a campaign
+    not offered for claiming), and 409 campaign_closed, not_eligible,
+    already_claimed, sold_out.
     """
     now = now or timezone.now()
     pk = parse_id(campaign_id)
-    campaign = CouponCampaign.objects.filter(pk=pk).first() if pk is not None else None
+    found = CouponCampaign.objects.filter(pk=pk) if pk is not None else None
+    if found is not None and claimable_only:
+        found = found.filter(claimable=True)
+    campaign = (
+        found.annotate(
+            is_open=ExpressionWrapper(campaign_open(now), output_field=BooleanField())
+        ).first()
+        if found is not None
+        else None
+    )
     if campaign is None:
         raise NotFound("campaign_not_found", _("This coupon campaign does not exist."))
-    if not CouponCampaign.objects.filter(campaign_open(now), pk=campaign.pk).exists():
+    if not campaign.is_open or _valid_until(campaign, now) <= now:  # type: ignore[attr-defined]
         raise Conflict("campaign_closed", _("This coupon can no longer be got."))
-    if _valid_until(campaign, now) <= now:
-        raise Conflict("campaign_closed", _("This coupon can no longer be got."))
+    if campaign.left == 0:
+        # The crowd's late arrivals are told at once; the count's UPDATE
+        # below is still what keeps the last coupons from going twice.
+        CAMPAIGN_SOLD_OUT.remember(campaign.pk)
+        raise Conflict("sold_out", SOLD_OUT)
     _refuse_audience(campaign, user)
     # One customer's claims queue on their row, so ten presses at once
     # cannot all slip under the limit.
@@ -87,7 +113,8 @@ def coupon_grant(
         issued_count=F("issued_count") + 1
     )
     if not taken:
-        raise Conflict("sold_out", _("All these coupons have been taken."))
+        CAMPAIGN_SOLD_OUT.remember(campaign.pk)
+        raise Conflict("sold_out", SOLD_OUT)
     return Coupon.objects.create(
         campaign=campaign, user=user, source=source, valid_until=_valid_until(campaign, now)
     )
@@ -95,10 +122,9 @@ def coupon_grant(
 
 def coupon_claim(*, user: User, campaign_id: object, now: datetime | None = None) -> Coupon:
     """领券: a customer takes a coupon offered on a deal or campaign page."""
-    pk = parse_id(campaign_id)
-    if pk is None or not CouponCampaign.objects.filter(pk=pk, claimable=True).exists():
-        raise NotFound("campaign_not_found", _("This coupon campaign does not exist."))
-    return coupon_grant(user=user, campaign_id=pk, source=Coupon.Source.CLAIM, now=now)
+    return coupon_grant(
+        user=user, campaign_id=campaign_id, source=Coupon.Source.CLAIM, now=now, claimable_only=True
+    )
 
 
 def coupon_discount(campaign: CouponCampaign, subtotal: Decimal) -> Decimal:

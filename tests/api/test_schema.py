@@ -234,6 +234,10 @@ NOT_IN_THE_API = {
     "role_not_allowed",
     "stock_below_sold",
     "too_many_images",
+    # Merchants start their coupon campaigns on the dashboard only.
+    "audience_not_allowed",
+    "invalid_validity",
+    "invalid_value",
 }
 
 

@@ -373,3 +373,12 @@ def test_my_coupons_page_is_empty_with_a_way_to_find_deals_and_speaks_chinese(cl
     assert "No coupons yet" in empty
     chinese = client.get(reverse("orders:coupons"), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "我的优惠券" in chinese.content.decode()
+
+
+def test_once_sold_out_a_crowds_late_claims_are_refused_before_signing_in():
+    campaign = CouponCampaignFactory(quantity=1)
+    assert claim(UserFactory(), campaign).status_code == 201
+    assert claim(UserFactory(), campaign).json()["code"] == "sold_out"
+    # Now known to be gone: even a request with no account hears so.
+    late = claim(None, campaign)
+    assert (late.status_code, late.json()["code"]) == (409, "sold_out")
