@@ -265,7 +265,11 @@ class SettlementStatement(TimeStamped):
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("to"))
     currency = CurrencyField()
+    # What customers paid for the uses on it; what the platform's coupons
+    # added on top (the merchant earns the full price); the commission on
+    # both; and the net: gross + platform coupons − commission.
     gross = MoneyField(_("gross"))
+    platform_coupons = MoneyField(_("platform coupons"))
     commission = MoneyField(_("commission"))
     net = MoneyField(_("net payable"))
     vouchers = models.PositiveIntegerField(_("vouchers"), default=0)

@@ -84,6 +84,7 @@ def _close_one(
                 if account == Account.UNEARNED:
                     used[voucher_id] = used.get(voucher_id, Decimal("0")) + amount
             statement.gross = sums.get(Account.UNEARNED, Decimal("0"))
+            statement.platform_coupons = sums.get(Account.COUPONS, Decimal("0"))
             statement.commission = -sums.get(Account.COMMISSION, Decimal("0"))
             statement.net = -sums.get(Account.MERCHANT, Decimal("0"))
             # The vouchers it pays for: a use undone on this statement pays nothing.
@@ -150,7 +151,10 @@ def statement_csv(statement: SettlementStatement) -> str:
     """One line per voucher use on the statement: what the merchant is paid for."""
     out = io.StringIO()
     writer = _SafeWriter(out)
-    writer.writerow(["date", "kind", "voucher", "deal", "gross", "commission", "net", "currency"])
+    writer.writerow(
+        ["date", "kind", "voucher", "deal", "gross", "platform coupons", "commission", "net",
+         "currency"]
+    )  # fmt: skip
     legs = statement.entries.select_related("voucher__offer").order_by(
         "created_at", "transfer", "account"
     )
@@ -175,6 +179,7 @@ def statement_csv(statement: SettlementStatement) -> str:
                 row["voucher"],
                 row["deal"],
                 row.get(Account.UNEARNED, 0),
+                row.get(Account.COUPONS, 0),
                 -row.get(Account.COMMISSION, 0),  # type: ignore[operator]
                 -row.get(Account.MERCHANT, 0),  # type: ignore[operator]
                 row["currency"],
@@ -187,6 +192,7 @@ def statement_csv(statement: SettlementStatement) -> str:
             statement.vouchers,
             "",
             statement.gross,
+            statement.platform_coupons,
             statement.commission,
             statement.net,
             statement.currency,

@@ -297,3 +297,23 @@ def test_checkout_says_why_a_coupon_cannot_be_used_and_keeps_the_order_unmade(cl
     )
     assert wrong_code.status_code == 400
     assert "This promo code does not exist." in wrong_code.content.decode()
+
+
+def test_the_statement_shows_what_platform_coupons_added_to_the_merchants_earnings(owner):
+    from payments.settlement import statements_close
+
+    shopper = UserFactory()
+    offer = OfferFactory(
+        merchant=owner.memberships.get().merchant,
+        price=Decimal("100.00"),
+        commission_rate=Decimal("0.10"),
+    )
+    coupon = coupon_for(shopper, value=Decimal("30"))
+    paid = pay(order(shopper, offer, coupon_id=coupon.pk))
+    redeem(paid.vouchers.get())
+    today = timezone.localdate()
+    (statement,) = statements_close(period_start=today, period_end=today)
+    assert statement.gross == Decimal("70.00")  # what the customer paid
+    assert statement.platform_coupons == Decimal("30.00")
+    assert statement.commission == Decimal("10.00")
+    assert statement.net == statement.gross + statement.platform_coupons - statement.commission
