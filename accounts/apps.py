@@ -6,6 +6,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from . import authentication
+        from . import authentication, receivers
 
         authentication.connect()
+        receivers.connect()

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.encoding import escape_uri_path
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -43,6 +44,14 @@ def referral_code(request: HttpRequest) -> str | None:
     return session.get(SESSION_KEY) if session is not None else None
 
 
+def referrer_for(code: str | None) -> User | None:
+    """The active account whose referral code this is, or None."""
+    normalised = normalise_code(code) if code else None
+    if normalised is None:
+        return None
+    return User.objects.filter(referral_code=normalised, is_active=True).first()
+
+
 def remember_referral(request: HttpRequest, raw: str) -> bool:
     """Keep the code in the session if it is a real, active user's and not
     the visitor's own, and the session holds none yet. True if kept."""
@@ -57,6 +66,12 @@ def remember_referral(request: HttpRequest, raw: str) -> bool:
         return False
     request.session[SESSION_KEY] = code
     return True
+
+
+def invite_url(request: HttpRequest, user: User) -> str:
+    """The user's invitation link: the home page with their referral code."""
+    home = request.build_absolute_uri(reverse("offers:home"))
+    return f"{home}?{urlencode({REF_PARAM: user.referral_code})}"
 
 
 def without_ref(request: HttpRequest) -> str:

@@ -15,10 +15,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from o2o import ratelimit
-from o2o.http import safe_next
+from o2o.http import client_ip, safe_next
 
 from . import services
 from .forms import LoginForm, SignUpForm
+from .referrals import referral_code, referrer_for
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -58,14 +59,20 @@ def signup(request: HttpRequest) -> HttpResponse:
             form = SignUpForm(initial=_sent_email(request))
             return _too_many_attempts(request, "accounts/signup.html", form, wait)
     form = SignUpForm(request.POST or None)
+    # The friend whose share link brought the visitor (remembered in the session).
+    referrer = referrer_for(referral_code(request))
     if request.method == "POST" and form.is_valid():
         user = services.user_register(
-            email=form.cleaned_data["email"], password=form.cleaned_data["password1"]
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            referrer=referrer,
+            address=client_ip(request),
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome! Your account is ready."))
         return redirect(_next_url(request))
-    return render(request, "accounts/signup.html", {"form": form, "next": _next_url(request)})
+    context = {"form": form, "next": _next_url(request), "referrer": referrer}
+    return render(request, "accounts/signup.html", context)
 
 
 def login_view(request: HttpRequest) -> HttpResponse:

@@ -13,9 +13,11 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.models import User
+from accounts.referrals import referrer_for
 from merchants.selectors import memberships_for_user, stores_for_member
 from o2o.api import refusals
 from o2o.errors import DomainError
+from o2o.http import client_ip
 from o2o.ratelimit import ClientAddressThrottle
 
 TokenOutput = inline_serializer("TokenOutput", {"token": serializers.CharField()})
@@ -26,6 +28,11 @@ class CredentialsInput(serializers.Serializer):
     password = serializers.CharField(trim_whitespace=False)
 
 
+class RegisterInput(CredentialsInput):
+    # The code of the friend whose share link brought the new customer.
+    referral_code = serializers.CharField(required=False, max_length=12)
+
+
 class RegisterApi(APIView):
     permission_classes = (AllowAny,)
     authentication_classes = ()
@@ -33,18 +40,29 @@ class RegisterApi(APIView):
     throttle_scope = "auth"
 
     @extend_schema(
-        request=CredentialsInput,
-        responses={201: TokenOutput, **refusals({400: ["email_taken", "invalid_password"]})},
+        request=RegisterInput,
+        responses={
+            201: TokenOutput,
+            **refusals({400: ["email_taken", "invalid_password", "referral_code_not_found"]}),
+        },
     )
     def post(self, request: Request) -> Response:
-        data = CredentialsInput(data=request.data)
+        data = RegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
         email, password = data.validated_data["email"], data.validated_data["password"]
+        code = data.validated_data.get("referral_code")
+        referrer = referrer_for(code) if code else None
+        if code and referrer is None:
+            raise DomainError(
+                "referral_code_not_found", _("This invitation code does not belong to anyone.")
+            )
         try:
             password_validation.validate_password(password, User(email=email))
         except ValidationError as err:
             raise DomainError("invalid_password", " ".join(err.messages)) from None
-        user = services.user_register(email=email, password=password)
+        user = services.user_register(
+            email=email, password=password, referrer=referrer, address=client_ip(request._request)
+        )
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key}, status=status.HTTP_201_CREATED)
 
@@ -79,6 +97,7 @@ class TokenApi(APIView):
                     status=429,
                 )
             raise DomainError("invalid_credentials", _("E-mail and password do not match."))
+        services.user_seen_from(user=user, address=client_ip(request._request))  # type: ignore[arg-type]
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 

@@ -1,7 +1,9 @@
-"""API: my coupons, the coupon campaigns of a deal, claiming one (领券)."""
+"""API: my coupons, the coupon campaigns of a deal, claiming one (领券), my
+invitation (referral rewards)."""
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.referrals import invite_url
 from o2o.api import ModelOutputSerializer, refusals
 from o2o.errors import Conflict, NotFound
 from o2o.http import parse_id
@@ -124,3 +127,55 @@ class CampaignClaimApi(APIView):
         coupon = services.coupon_claim(user=request.user, campaign_id=pk)  # type: ignore[arg-type]
         coupon.state = "available"  # type: ignore[attr-defined]  # new: as coupons_for_user says
         return Response(CouponOutput(coupon).data, status=status.HTTP_201_CREATED)
+
+
+class ReferralFriendOutput(serializers.Serializer):
+    name = serializers.CharField(source="public_name", help_text="As on reviews: masked.")
+    joined_at = serializers.DateTimeField(source="date_joined")
+    status = serializers.CharField(
+        source="referral_state",
+        help_text="`waiting` (no paid order yet), `rewarded` or `not_rewarded`.",
+    )
+
+
+class ReferralTermsOutput(serializers.Serializer):
+    title = serializers.CharField()
+    kind = serializers.CharField()
+    value = serializers.DecimalField(max_digits=10, decimal_places=2)
+    max_discount = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    min_spend = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+    valid_days = serializers.IntegerField(allow_null=True)
+    per_user_limit = serializers.IntegerField(help_text="Rewards one customer can earn.")
+
+
+class ReferralsOutput(serializers.Serializer):
+    code = serializers.CharField()
+    link = serializers.URLField(help_text="The invitation to share: the home page with `?ref=`.")
+    reward = ReferralTermsOutput(
+        allow_null=True, help_text="What a friend and I each get; null: no reward now."
+    )
+    invited = serializers.IntegerField(help_text="Friends who signed up through my link.")
+    rewarded = serializers.IntegerField(help_text="Of those, whose first order earned a reward.")
+    friends = ReferralFriendOutput(many=True, help_text="The newest 50.")
+
+
+class ReferralsApi(APIView):
+    """My invitation: the link to share, what a friend and I each get when
+    they sign up through it and pay a first order, and who came."""
+
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(responses=ReferralsOutput)
+    def get(self, request: Request) -> Response:
+        user = request.user
+        counts = selectors.referral_counts(user)  # type: ignore[arg-type]
+        data = {
+            "code": user.referral_code,  # type: ignore[union-attr]
+            "link": invite_url(request._request, user),  # type: ignore[arg-type]
+            "reward": selectors.referral_campaign(currency=settings.CURRENCY, now=timezone.now()),
+            "invited": counts["invited"],
+            "rewarded": counts["rewarded"],
+            "friends": selectors.friends_referred(user),  # type: ignore[arg-type]
+        }
+        return Response(ReferralsOutput(data).data)

@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from o2o.api import not_found
 
 from .accounts import MeApi, RegisterApi, TokenApi
-from .coupons import CampaignClaimApi, CampaignListApi, CouponListApi
+from .coupons import CampaignClaimApi, CampaignListApi, CouponListApi, ReferralsApi
 from .favourites import FavouriteDeleteApi, FavouriteListCreateApi
 from .offers import OfferDetailApi, OfferListApi, OfferRemindApi
 from .orders import (
@@ -49,6 +49,7 @@ v1 = [
     path("reviews/", ReviewCreateApi.as_view(), name="reviews"),
     path("rankings/", RankingApi.as_view(), name="rankings"),
     path("coupons/", CouponListApi.as_view(), name="coupons"),
+    path("referrals/", ReferralsApi.as_view(), name="referrals"),
     path("coupon-campaigns/", CampaignListApi.as_view(), name="coupon-campaigns"),
     path(
         "coupon-campaigns/<int:pk>/claim/", CampaignClaimApi.as_view(), name="coupon-campaign-claim"

@@ -198,11 +198,36 @@ class Loader:
                 claimable=False,
                 promo_code=DEMO_PROMO_CODE,
             ),
+            CouponCampaign(
+                title="邀请有礼 · Invite a friend: ¥20 each",
+                value=Decimal("20"),
+                min_spend=Decimal("60"),
+                valid_days=30,
+                claimable=False,
+                grant_on_referral=True,
+                per_user_limit=20,
+            ),
         ]
         made = CouponCampaign.objects.bulk_create([c for c in campaigns if c is not None])
         consumer = User.objects.filter(email="consumer@example.com").first()
         if consumer is not None:
             coupon_grant(user=consumer, campaign_id=made[1].pk, source=Coupon.Source.CLAIM)
+            self._referrals(consumer)
+
+    def _referrals(self, consumer: User) -> None:
+        """The demo consumer invited two diners (each rewarded at their first
+        paid order) and a friend who has not ordered yet."""
+        friends = ["diner0@example.com", "diner1@example.com"]
+        User.objects.filter(email__in=friends).update(referred_by=consumer)
+        for email in friends:
+            first = (
+                Order.objects.filter(user__email=email, paid_at__isnull=False)
+                .order_by("paid_at")
+                .first()
+            )
+            if first is not None:
+                order_services.referral_reward(order_id=first.pk)
+        self._user("friend@example.com", display_name="小李", referred_by=consumer)
 
     def _categories(self) -> dict[str, Category]:
         categories = {}

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from o2o.admin import EventInline, ReadOnlyAdmin, run_service
 
 from . import services
-from .models import Coupon, CouponCampaign, Order, OrderEvent, Redemption, Voucher
+from .models import Coupon, CouponCampaign, Order, OrderEvent, Redemption, ReferralReward, Voucher
 
 
 class OrderEventInline(EventInline):
@@ -67,7 +67,7 @@ class CouponCampaignAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "title", "merchant", "kind", "value", "min_spend", "scope", "audience",
         "issued_count", "quantity", "used", "status",
     )  # fmt: skip
-    list_filter = ("status", "kind", "scope", "audience")
+    list_filter = ("status", "kind", "scope", "audience", "grant_on_signup", "grant_on_referral")
     search_fields = ("title", "promo_code", "merchant__name")
     readonly_fields = ("issued_count", "status")
     filter_horizontal = ("scope_offers",)
@@ -114,3 +114,14 @@ class CouponAdmin(ReadOnlyAdmin):
     list_display = ("campaign", "user", "source", "status", "valid_until", "order", "used_at")
     list_filter = ("status", "source")
     search_fields = ("user__email", "campaign__title")
+
+
+@admin.register(ReferralReward)
+class ReferralRewardAdmin(ReadOnlyAdmin):
+    """Each referred customer's first paid order: rewarded, or why not
+    (reasons the customers are never shown)."""
+
+    list_display = ("created_at", "referrer", "referred", "order", "outcome", "reason")
+    list_filter = ("outcome", "reason")
+    search_fields = ("referrer__email", "referred__email")
+    list_select_related = ("referrer", "referred", "order__offer")

@@ -63,6 +63,10 @@ class Order(TimeStamped):
     # the voucher's use, refund or expiry. Concurrent changes of one order's
     # vouchers queue on its row and each sees the count the other left.
     vouchers_usable = models.PositiveSmallIntegerField(_("usable vouchers"), default=0)
+    # Who paid, as the payment provider tells it: its fingerprint of the card,
+    # Alipay or WeChat Pay account ("card:…"), or empty when not told. Read
+    # by the referral rules: one card paying for two accounts is one person.
+    payer = models.CharField(_("paid with"), max_length=80, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("order")
@@ -74,6 +78,7 @@ class Order(TimeStamped):
                 condition=Q(status="pending_payment"),
                 name="order_unpaid_deadline",
             ),
+            models.Index(fields=["payer"], condition=~Q(payer=""), name="order_payer"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="order_quantity_positive"),
@@ -361,6 +366,10 @@ class CouponCampaign(TimeStamped):
     claimable = models.BooleanField(_("claimable"), default=True)
     # The welcome red packet (新人红包): one granted to every new account.
     grant_on_signup = models.BooleanField(_("granted at sign-up"), default=False)
+    # The referral reward: a coupon for the friend who signed up through a
+    # share link and for the customer who shared it, at the friend's first
+    # paid order. per_user_limit caps how many one customer earns.
+    grant_on_referral = models.BooleanField(_("referral reward"), default=False)
     promo_code = models.CharField(
         _("promo code"), max_length=32, unique=True, null=True, blank=True
     )
@@ -444,3 +453,56 @@ class Coupon(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.campaign} → {self.user_id}"
+
+
+class ReferralReward(TimeStamped):
+    """What a referred customer's first paid order earned: a coupon for them
+    and one for their referrer, or why not. One per referred account, ever
+    (the unique `referred`): decided once, at that first order."""
+
+    class Outcome(models.TextChoices):
+        GRANTED = "granted", _("Both rewarded")
+        REFUSED = "refused", _("Not rewarded")
+
+    referred = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="referral_reward",
+        verbose_name=_("friend"),
+    )
+    referrer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="referral_rewards",
+        verbose_name=_("invited by"),
+    )
+    order = models.OneToOneField(
+        Order, on_delete=models.PROTECT, related_name="referral_reward", verbose_name=_("order")
+    )
+    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices)
+    # Why not (a refusal code: same_person, same_network, same_payer,
+    # no_campaign, sold_out, already_claimed, ...); empty when granted.
+    reason = models.CharField(_("why not"), max_length=32, blank=True)
+    friend_coupon = models.OneToOneField(
+        Coupon, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    referrer_coupon = models.OneToOneField(
+        Coupon, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("referral reward")
+        verbose_name_plural = _("referral rewards")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome="refused")
+                | Q(friend_coupon__isnull=False, referrer_coupon__isnull=False, reason=""),
+                name="referral_granted_has_both_coupons",
+            ),
+            models.CheckConstraint(
+                condition=~Q(referred=F("referrer")), name="referral_not_to_oneself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referrer_id} → {self.referred_id}: {self.outcome}"

@@ -11,7 +11,7 @@ from merchants.models import Membership, Merchant
 from merchants.selectors import stores_member_works_at
 from offers.models import Offer
 
-from .models import Coupon, CouponCampaign, Order, Redemption, Voucher
+from .models import Coupon, CouponCampaign, Order, Redemption, ReferralReward, Voucher
 from .rules import ACTIVE_ORDER_STATUSES, PAID_STATUSES, campaign_open, coupon_usable
 
 
@@ -149,4 +149,46 @@ def campaigns_of_merchant(merchant: Merchant) -> QuerySet[CouponCampaign]:
             cost=Coalesce(Sum("coupons__order__discount", filter=paid), Value(Decimal("0"))),
         )
         .order_by("-created_at", "-pk")
+    )
+
+
+def referral_campaign(*, currency: str, now: datetime) -> CouponCampaign | None:
+    """The open campaign whose coupons reward referrals (the oldest, if several)."""
+    return (
+        CouponCampaign.objects.filter(campaign_open(now), grant_on_referral=True, currency=currency)
+        .order_by("pk")
+        .first()
+    )
+
+
+# What a referrer is told of each friend: never why one was not rewarded
+# (that would teach the way around the rules; admins see it).
+FRIEND_WAITING, FRIEND_REWARDED, FRIEND_NOT_REWARDED = "waiting", "rewarded", "not_rewarded"
+
+
+def friends_referred(user: User, *, limit: int = 50) -> list[User]:
+    """The newest accounts signed up through the user's share link, each with
+    `referral_state` (waiting for a first paid order, rewarded, not rewarded)."""
+    friends = list(
+        User.objects.filter(referred_by_id=user.pk)
+        .select_related("referral_reward")
+        .order_by("-date_joined", "-pk")[:limit]
+    )
+    for friend in friends:
+        reward = getattr(friend, "referral_reward", None)
+        friend.referral_state = (  # type: ignore[attr-defined]
+            FRIEND_WAITING
+            if reward is None
+            else FRIEND_REWARDED
+            if reward.outcome == ReferralReward.Outcome.GRANTED
+            else FRIEND_NOT_REWARDED
+        )
+    return friends
+
+
+def referral_counts(user: User) -> dict[str, int]:
+    """How many signed up through the user's link, and how many earned them a reward."""
+    return User.objects.filter(referred_by_id=user.pk).aggregate(
+        invited=Count("pk"),
+        rewarded=Count("pk", filter=Q(referral_reward__outcome=ReferralReward.Outcome.GRANTED)),
     )

@@ -29,3 +29,9 @@ def expire_vouchers(*, helper: bool = False) -> int:
     if not helper and services.vouchers_to_expire():
         expire_vouchers.delay()
     return done
+
+
+@shared_task(acks_late=True)
+def referral_reward(order_id: int) -> None:
+    """A referred customer's order was paid: decide their referral reward."""
+    services.referral_reward(order_id=order_id)

@@ -41,6 +41,29 @@ class RemoteStatus:
 
     status: str
     message: str = ""
+    # Who paid, once succeeded: the provider's fingerprint of the card or the
+    # Alipay / WeChat Pay account ("card:…"); "" when it does not say.
+    payer: str = ""
+
+
+def payer_of(intent: dict[str, Any]) -> str:
+    """The fingerprint of who paid a PaymentIntent (expanded): from its
+    charge's payment_method_details (Stripe gives one for cards, Alipay and
+    WeChat Pay accounts), else from its payment method's (cards)."""
+    charge = intent.get("latest_charge")
+    holders = [
+        charge.get("payment_method_details") if isinstance(charge, dict) else None,
+        intent.get("payment_method"),
+    ]
+    for holder in holders:
+        if not isinstance(holder, dict):
+            continue
+        kind = holder.get("type")
+        details = holder.get(kind) if isinstance(kind, str) else None
+        fingerprint = details.get("fingerprint") if isinstance(details, dict) else None
+        if isinstance(fingerprint, str) and fingerprint:
+            return f"{kind}:{fingerprint}"[:80]
+    return ""
 
 
 class GatewayError(Exception):
@@ -212,11 +235,13 @@ class StripeGateway:
 
     def status(self, payment: Payment) -> RemoteStatus:
         try:
-            intent = self.client.v1.payment_intents.retrieve(payment.reference)
+            intent = self.client.v1.payment_intents.retrieve(
+                payment.reference, params={"expand": ["latest_charge", "payment_method"]}
+            )
         except stripe.StripeError as err:
             raise GatewayError(str(err)) from err
         if intent.status == "succeeded":
-            return RemoteStatus(status="succeeded")
+            return RemoteStatus(status="succeeded", payer=payer_of(intent.to_dict()))
         if intent.status == "canceled":
             return RemoteStatus(status="canceled")
         error = intent.last_payment_error

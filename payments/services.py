@@ -44,6 +44,7 @@ from .gateways import (
     get_gateway,
     is_test_mode,
     missing_settings,
+    payer_of,
 )
 from .models import Payment, PaymentEvent, Refund, WebhookEvent
 
@@ -224,8 +225,9 @@ def payment_start(
     return payment, result
 
 
-def payment_succeeded(*, payment_id: int) -> Payment:
+def payment_succeeded(*, payment_id: int, payer: str = "") -> Payment:
     """The gateway reports a capture. Idempotent: a second report changes nothing.
+    `payer`: who paid, as the provider tells it (RemoteStatus.payer).
 
     The order row is locked before the payment's, so two captures of one
     order (an old intent confirmed late, a webhook and a return at once)
@@ -258,7 +260,7 @@ def payment_succeeded(*, payment_id: int) -> Payment:
             _refund_whole(payment, reason="order_cancelled")
         else:
             payment.order = order_mark_paid(
-                order_id=order.pk, amount=payment.amount, currency=payment.currency
+                order_id=order.pk, amount=payment.amount, currency=payment.currency, payer=payer
             )
         return payment
 
@@ -471,7 +473,7 @@ def payment_refresh(*, payment_id: int) -> Payment:
         return payment
     remote = get_gateway(payment.gateway).status(payment)
     if remote.status == "succeeded":
-        return payment_succeeded(payment_id=payment.pk)
+        return payment_succeeded(payment_id=payment.pk, payer=remote.payer)
     if remote.status in ("failed", "canceled"):
         return payment_failed(
             payment_id=payment.pk,
@@ -581,8 +583,23 @@ def _on_intent_succeeded(intent: dict[str, Any]) -> str | None:
         return "no payment for this intent"
     if intent.get("amount") != to_minor(payment.amount, payment.currency):
         return "amount differs from the payment"
-    payment_succeeded(payment_id=payment.pk)
+    payment_succeeded(payment_id=payment.pk, payer=_payer(payment, intent))
     return None
+
+
+def _payer(payment: Payment, intent: dict[str, Any]) -> str:
+    """Who paid: from the event's intent when it carries the details, else
+    asked of the provider (best effort: a payment is never held up for it)."""
+    if payment.status == Payment.Status.SUCCEEDED:
+        return ""  # reported before: nothing more is recorded
+    payer = payer_of(intent)
+    if payer or not payment.reference:
+        return payer
+    try:
+        return get_gateway(payment.gateway).status(payment).payer
+    except GatewayError:
+        logger.warning("could not ask who paid payment %s", payment.pk)
+        return ""
 
 
 def _on_intent_failed(intent: dict[str, Any]) -> str | None:

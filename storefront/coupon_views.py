@@ -1,5 +1,7 @@
-"""Coupons in the browser: my coupons, and claiming one (领券) from a deal page."""
+"""Coupons in the browser: my coupons, claiming one (领券) from a deal page,
+and inviting friends (the referral reward)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -8,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.referrals import invite_url
 from o2o.errors import DomainError
 from o2o.http import safe_next
 from o2o.templatetags.market import money
@@ -37,7 +40,24 @@ def coupon_list(request: HttpRequest) -> HttpResponse:
     coupons = list(selectors.coupons_for_user(request.user, now=timezone.now()))  # type: ignore[arg-type]
     for coupon in coupons:
         coupon.terms = campaign_terms(coupon.campaign)  # type: ignore[attr-defined]
-    return render(request, "orders/coupons.html", {"coupons": coupons})
+    reward = selectors.referral_campaign(currency=settings.CURRENCY, now=timezone.now())
+    context = {"coupons": coupons, "reward_terms": campaign_terms(reward) if reward else ""}
+    return render(request, "orders/coupons.html", context)
+
+
+@login_required
+def invite(request: HttpRequest) -> HttpResponse:
+    """Invite friends: my link, what a friend and I each get, who came."""
+    user = request.user
+    reward = selectors.referral_campaign(currency=settings.CURRENCY, now=timezone.now())
+    context = {
+        "invite_url": invite_url(request, user),  # type: ignore[arg-type]
+        "reward": reward,
+        "reward_terms": campaign_terms(reward) if reward else "",
+        "friends": selectors.friends_referred(user),  # type: ignore[arg-type]
+        "counts": selectors.referral_counts(user),  # type: ignore[arg-type]
+    }
+    return render(request, "orders/invite.html", context)
 
 
 @login_required

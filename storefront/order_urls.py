@@ -16,6 +16,7 @@ urlpatterns = [
     path("orders/<int:pk>/cancel/", views.order_cancel, name="cancel"),
     path("me/vouchers/", views.voucher_list, name="vouchers"),
     path("me/coupons/", coupon_views.coupon_list, name="coupons"),
+    path("me/invite/", coupon_views.invite, name="invite"),
     path("coupons/<int:pk>/claim/", coupon_views.coupon_claim, name="coupon_claim"),
     path("me/vouchers/<int:pk>/qr.svg", views.voucher_qr, name="voucher_qr"),
     path("me/vouchers/<int:pk>/refund/", views.voucher_refund, name="voucher_refund"),

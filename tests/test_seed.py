@@ -386,3 +386,16 @@ def test_the_demo_has_live_coupon_campaigns_and_the_banner_prints_the_promo_code
     call_command("demo_banner", "--url", "http://127.0.0.1:9000/", stdout=out)
     code = CouponCampaign.objects.get(promo_code__isnull=False).promo_code
     assert f"Promo code at checkout: {code}" in out.getvalue()
+
+
+def test_the_demo_consumer_has_invited_friends(seeded):
+    from accounts.models import User
+    from orders.models import Coupon, ReferralReward
+    from orders.selectors import referral_campaign
+
+    consumer = User.objects.get(email="consumer@example.com")
+    assert referral_campaign(currency="CNY", now=timezone.now()) is not None
+    assert consumer.referred.count() == 3
+    assert ReferralReward.objects.filter(referrer=consumer, outcome="granted").count() == 2
+    assert Coupon.objects.filter(user=consumer, source=Coupon.Source.REFERRAL).count() == 2
+    assert User.objects.get(email="friend@example.com").referred_by == consumer

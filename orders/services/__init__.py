@@ -37,6 +37,7 @@ from .coupons import (
 )
 from .expiry import expire_vouchers, vouchers_to_expire
 from .redemption import redemption_rules, redemption_undo, voucher_redeem
+from .referrals import referral_refusal, referral_reward, reward_due
 from .refunds import RefundReason, voucher_refund
 
 __all__ = [
@@ -59,6 +60,9 @@ __all__ = [
     "order_mark_paid",
     "redemption_rules",
     "redemption_undo",
+    "referral_refusal",
+    "referral_reward",
+    "reward_due",
     "units_bought",
     "voucher_redeem",
     "voucher_refund",

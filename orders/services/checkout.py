@@ -161,8 +161,9 @@ def commission_rate_for(offer: Offer) -> Decimal:
 
 
 @transaction.atomic
-def order_mark_paid(*, order_id: int, amount: Decimal, currency: str) -> Order:
+def order_mark_paid(*, order_id: int, amount: Decimal, currency: str, payer: str = "") -> Order:
     """The gateway captured `amount` for the order: issue one voucher per unit.
+    `payer`: who paid, as the provider tells it (a fingerprint; Order.payer).
 
     Safe to call again for the same order (a repeated or late gateway report):
     vouchers are issued once, guarded by the row lock and by the unique
@@ -187,8 +188,16 @@ def order_mark_paid(*, order_id: int, amount: Decimal, currency: str) -> Order:
     order.paid_at = now
     order.commission_rate = commission_rate_for(offer)
     order.vouchers_usable = order.quantity
+    order.payer = payer[: Order._meta.get_field("payer").max_length]  # type: ignore[union-attr]
     order.save(
-        update_fields=["status", "paid_at", "commission_rate", "vouchers_usable", "updated_at"]
+        update_fields=[
+            "status",
+            "paid_at",
+            "commission_rate",
+            "vouchers_usable",
+            "payer",
+            "updated_at",
+        ]
     )
 
     expires_at = now + timedelta(days=offer.validity_days)

@@ -66,3 +66,52 @@ def test_one_coupon_on_two_orders_at_once_discounts_exactly_one():
     assert offer.orders.get().discount == 20
     offer.refresh_from_db()
     assert offer.stock_left == 9  # the refused order's unit went back with it
+
+
+def _referral_setup(per_user_limit=5):
+    from accounts.services import user_register
+
+    from ..factories import PASSWORD
+
+    CouponCampaignFactory(grant_on_referral=True, claimable=False, per_user_limit=per_user_limit)
+    referrer = UserFactory()
+    friends = [
+        user_register(
+            email=f"friend{n}@example.com",
+            password=PASSWORD,
+            referrer=referrer,
+            address=f"10.7.{n}.1",
+        )
+        for n in range(2)
+    ]
+    return referrer, friends
+
+
+def test_two_first_orders_paid_at_once_reward_a_referral_once():
+    requires_row_locks()
+    from orders.models import ReferralReward
+
+    from ..factories import OfferFactory, make_paid_order
+
+    referrer, (friend, _other) = _referral_setup()
+    orders = [make_paid_order(friend, OfferFactory()) for _ in range(2)]
+    run_in_threads(2, lambda i: services.referral_reward(order_id=orders[i].pk))
+    assert ReferralReward.objects.filter(referred=friend).count() == 1
+    assert Coupon.objects.filter(user=friend, source="referral").count() == 1
+    assert Coupon.objects.filter(user=referrer, source="referral").count() == 1
+
+
+def test_two_friends_rewarded_at_once_never_pass_the_referrers_limit():
+    requires_row_locks()
+    from orders.models import ReferralReward
+
+    from ..factories import OfferFactory, make_paid_order
+
+    referrer, friends = _referral_setup(per_user_limit=1)
+    orders = [make_paid_order(friend, OfferFactory()) for friend in friends]
+    results = run_in_threads(2, lambda i: services.referral_reward(order_id=orders[i].pk))
+    assert not [r for r in results if isinstance(r, Exception)]
+    reasons = sorted(ReferralReward.objects.values_list("reason", flat=True))
+    assert reasons == ["", "already_claimed"]
+    assert Coupon.objects.filter(user=referrer, source="referral").count() == 1
+    assert Coupon.objects.filter(source="referral").count() == 2  # one friend's and the referrer's

@@ -381,3 +381,63 @@ def test_the_api_pay_call_hands_the_app_a_client_secret(on_stripe, consumer, off
     stripe_fake.pay(on_stripe, payment.reference)
     services.payment_refresh(payment_id=payment.pk)
     assert api.get(f"/api/v1/orders/{order['id']}/").json()["status"] == "paid"
+
+
+def _paid_through_stripe(url, client, order, card, on_commit):
+    payment, _ = start(order)
+    stripe_fake.pay(url, payment.reference, card=card)
+    payload, signature = stripe_fake.signed(
+        "payment_intent.succeeded", intent(url, payment).to_dict()
+    )
+    with on_commit(execute=True):
+        assert post_event(client, payload, signature).status_code == 200
+    order.refresh_from_db()
+    return order
+
+
+def test_a_friend_paying_with_the_referrers_card_earns_no_referral_reward(
+    on_stripe, client, offer, django_capture_on_commit_callbacks
+):
+    """Stripe's fingerprint of the card (the same for one card number, read
+    from the payment's method) is what tells one person paying twice."""
+    from accounts.services import user_register
+    from orders.models import Coupon, ReferralReward
+
+    from ..factories import PASSWORD, CouponCampaignFactory
+
+    CouponCampaignFactory(grant_on_referral=True, claimable=False, per_user_limit=5)
+    referrer = UserFactory()
+    own = _paid_through_stripe(
+        on_stripe, client, make_order(referrer, offer), "4242424242424242",
+        django_capture_on_commit_callbacks,
+    )  # fmt: skip
+    assert own.payer.startswith("card:")
+    same_card, other_card = (
+        user_register(email=f"f{n}@example.com", password=PASSWORD, referrer=referrer)
+        for n in range(2)
+    )
+    first = _paid_through_stripe(
+        on_stripe, client, make_order(same_card, offer), "4242424242424242",
+        django_capture_on_commit_callbacks,
+    )  # fmt: skip
+    assert first.payer == own.payer
+    second = _paid_through_stripe(
+        on_stripe, client, make_order(other_card, offer), "5555555555554444",
+        django_capture_on_commit_callbacks,
+    )  # fmt: skip
+    assert second.payer not in ("", own.payer)
+    outcomes = dict(ReferralReward.objects.values_list("referred_id", "reason"))
+    assert outcomes == {same_card.pk: "same_payer", other_card.pk: ""}
+    assert Coupon.objects.filter(source=Coupon.Source.REFERRAL).count() == 2
+    assert_money_adds_up()
+
+
+def test_returning_from_stripe_records_who_paid(on_stripe, client, consumer, offer):
+    order = make_order(consumer, offer, 1)
+    payment, _ = start(order)
+    stripe_fake.pay(on_stripe, payment.reference, card="5555555555554444")
+    client.force_login(consumer)
+    client.get(reverse("payments:stripe_return", args=[payment.idempotency_key]))
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    assert order.payer.startswith("card:")
