@@ -32,6 +32,10 @@ def order_paid(sender: Any, *, order: Order, **kwargs: Any) -> None:
     enqueue(tasks.notify_order_paid, order.pk)
 
 
+def referral_rewarded(sender: Any, *, reward: Any, **kwargs: Any) -> None:
+    enqueue(tasks.notify_referral_rewarded, reward.pk)
+
+
 def voucher_used(sender: Any, *, redemption: Redemption, store_name: str, **kwargs: Any) -> None:
     services.notify_redeemed(redemption=redemption, store_name=store_name)
 
@@ -50,5 +54,6 @@ def connect() -> None:
     offers_signals.offer_moderated.connect(offer_moderated, dispatch_uid="n-offer-moderated")
     orders_signals.order_paid.connect(order_paid, dispatch_uid="n-order-paid")
     orders_signals.voucher_used.connect(voucher_used, dispatch_uid="n-voucher-used")
+    orders_signals.referral_rewarded.connect(referral_rewarded, dispatch_uid="n-referral")
     payments_signals.refund_succeeded.connect(refund_succeeded, dispatch_uid="n-refunded")
     reviews_signals.review_hidden.connect(review_hidden, dispatch_uid="n-review-hidden")

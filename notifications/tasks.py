@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from merchants.models import Membership, Merchant
 from offers.models import Offer
-from orders.models import Order
+from orders.models import Order, ReferralReward
 from payments.models import Refund
 from reviews.models import Review
 
@@ -178,3 +178,42 @@ def notify_saved_offers() -> int:
 def send_sale_reminders() -> int:
     """Coming deals gone on sale, to who pressed "Remind me" (beat: send-sale-reminders)."""
     return services.send_sale_reminders()
+
+
+@shared_task(**RETRY)
+def notify_referral_rewarded(reward_id: int) -> None:
+    """Both customers hear of their coupon: the one who invited, and the friend."""
+    reward = (
+        ReferralReward.objects.select_related(
+            "referrer", "referred", "referrer_coupon__campaign", "friend_coupon__campaign"
+        )
+        .filter(pk=reward_id, outcome=ReferralReward.Outcome.GRANTED)
+        .first()
+    )
+    if reward is None:
+        return
+    coupons_url = reverse("orders:coupons")
+    notify(
+        user=reward.referrer,
+        kind="referral_rewarded",
+        key=f"referral_rewarded:{reward.pk}:referrer",
+        title=_("Your friend made their first order: a coupon for you"),
+        body=_("%(friend)s joined through your invitation. Your coupon: %(title)s.")
+        % {
+            "friend": reward.referred.public_name,
+            "title": reward.referrer_coupon.campaign.title,  # type: ignore[union-attr]
+        },
+        url=coupons_url,
+    )
+    notify(
+        user=reward.referred,
+        kind="referral_rewarded",
+        key=f"referral_rewarded:{reward.pk}:friend",
+        title=_("A coupon for your first order"),
+        body=_("Thanks for joining through %(friend)s's invitation. Your coupon: %(title)s.")
+        % {
+            "friend": reward.referrer.public_name,
+            "title": reward.friend_coupon.campaign.title,  # type: ignore[union-attr]
+        },
+        url=coupons_url,
+    )

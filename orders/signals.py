@@ -36,3 +36,7 @@ voucher_refunded = Signal()
 # now expired: what they still held is earned by the merchant) and
 # `refunded` (rows {pk, order_id, value} of vouchers refunded on expiry).
 vouchers_expired = Signal()
+
+# A referred customer's first paid order earned both customers a coupon.
+# Sent with `reward` (orders.ReferralReward, granted).
+referral_rewarded = Signal()

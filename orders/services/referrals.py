@@ -27,6 +27,7 @@ from django.utils import timezone
 from accounts.models import User, UserNetwork, mailbox_of
 from o2o.errors import DomainError
 
+from .. import signals
 from ..models import Coupon, Order, ReferralReward
 from ..rules import PAID_STATUSES
 from ..selectors import referral_campaign
@@ -119,7 +120,7 @@ def referral_reward(*, order_id: int, now: datetime | None = None) -> ReferralRe
                     )
             except DomainError as err:
                 reason = err.code
-    return ReferralReward.objects.create(
+    reward = ReferralReward.objects.create(
         referred=friend,
         referrer=referrer,
         order=order,
@@ -130,3 +131,6 @@ def referral_reward(*, order_id: int, now: datetime | None = None) -> ReferralRe
         friend_coupon=coupons[0] if coupons else None,
         referrer_coupon=coupons[1] if coupons else None,
     )
+    if coupons:
+        signals.referral_rewarded.send(sender=ReferralReward, reward=reward)
+    return reward

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts import services as account_services
 from accounts.models import User, UserNetwork, mailbox_of, network_of
+from notifications.models import Notification
 from orders import services
 from orders.models import Coupon, Order, ReferralReward
 
@@ -78,6 +79,11 @@ def test_a_friends_first_paid_order_gives_both_a_coupon(
     [theirs] = referral_coupons(friend)
     assert mine.campaign == theirs.campaign == reward
     assert (decided.referrer_coupon, decided.friend_coupon) == (mine, theirs)
+    told = {n.user: n.title for n in Notification.objects.filter(kind="referral_rewarded")}
+    assert told == {
+        referrer: "Your friend made their first order: a coupon for you",
+        friend: "A coupon for your first order",
+    }
 
 
 def test_signing_up_earns_nothing_until_the_first_order_is_paid(
@@ -144,6 +150,7 @@ def test_an_alias_of_the_referrers_mailbox_is_the_same_person(
     decided = ReferralReward.objects.get()
     assert (decided.outcome, decided.reason) == ("refused", "same_person")
     assert not Coupon.objects.filter(source=Coupon.Source.REFERRAL).exists()
+    assert not Notification.objects.filter(kind="referral_rewarded").exists()
 
 
 def test_gmail_dots_and_tags_are_one_mailbox():
