@@ -1,10 +1,12 @@
-from django.contrib import admin
-from django.db.models import Count, Q
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from o2o.admin import EventInline, ReadOnlyAdmin, run_service
+from o2o.errors import DomainError
+from o2o.templatetags.market import money
 
-from . import services
+from . import selectors, services
 from .models import Coupon, CouponCampaign, Order, OrderEvent, Redemption, ReferralReward, Voucher
 
 
@@ -65,26 +67,75 @@ class CouponCampaignAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     list_display = (
         "title", "merchant", "kind", "value", "min_spend", "scope", "audience",
-        "issued_count", "quantity", "used", "status",
+        "issued_count", "quantity", "used", "revenue", "cost", "status",
     )  # fmt: skip
     list_filter = ("status", "kind", "scope", "audience", "grant_on_signup", "grant_on_referral")
     search_fields = ("title", "promo_code", "merchant__name")
     readonly_fields = ("issued_count", "status")
     filter_horizontal = ("scope_offers",)
     raw_id_fields = ("merchant", "scope_merchant")
-    actions = ("pause", "resume", "stop")
+    actions = ("pause", "resume", "stop", "grant")
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("merchant")
-            .annotate(used_count=Count("coupons", filter=Q(coupons__status=Coupon.Status.USED)))
-        )
+        return selectors.with_results(super().get_queryset(request).select_related("merchant"))
 
-    @admin.display(description=_("used"), ordering="used_count")
+    @admin.display(description=_("used"), ordering="used")
     def used(self, campaign: CouponCampaign) -> int:
-        return campaign.used_count  # type: ignore[attr-defined,no-any-return]
+        return campaign.used  # type: ignore[attr-defined,no-any-return]
+
+    @admin.display(description=_("revenue with it"), ordering="revenue")
+    def revenue(self, campaign: CouponCampaign) -> str:
+        return money(campaign.revenue, campaign.currency)  # type: ignore[attr-defined]
+
+    @admin.display(description=_("cost"), ordering="cost")
+    def cost(self, campaign: CouponCampaign) -> str:
+        return money(campaign.cost, campaign.currency)  # type: ignore[attr-defined]
+
+    @admin.action(description=_("Grant a coupon to customers…"))
+    def grant(self, request, queryset):  # type: ignore[no-untyped-def]
+        """红包 by hand: one campaign, the customers named by e-mail."""
+        campaigns = list(queryset[:2])
+        if len(campaigns) != 1:
+            self.message_user(request, _("Choose one campaign to grant."), messages.ERROR)
+            return None
+        campaign = campaigns[0]
+        emails = request.POST.get("emails", "")
+        if request.POST.get("confirm") and emails.strip():
+            try:
+                results = services.coupons_grant_by_admin(
+                    campaign_id=campaign.pk,
+                    emails=emails.replace(",", " ").split(),
+                    by=request.user,
+                )
+            except DomainError as err:
+                self.message_user(request, str(err), messages.ERROR)
+                return None
+            granted = [e for e, outcome in results.items() if outcome == "granted"]
+            refused = [f"{e} ({outcome})" for e, outcome in results.items() if outcome != "granted"]
+            if granted:
+                self.message_user(
+                    request,
+                    _("%(n)s coupons granted.") % {"n": len(granted)},
+                    messages.SUCCESS,
+                )
+            if refused:
+                self.message_user(
+                    request,
+                    _("Not granted: %(list)s") % {"list": ", ".join(refused)},
+                    messages.WARNING,
+                )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/orders/grant_coupons.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Grant coupons of %(campaign)s") % {"campaign": campaign},
+                "campaign": campaign,
+                "most": services.ADMIN_GRANT_MAX,
+                "opts": self.model._meta,
+            },
+        )
 
     def _set(self, request, queryset, status):  # type: ignore[no-untyped-def]
         run_service(

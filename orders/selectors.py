@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest
@@ -86,19 +87,42 @@ def coupons_for_user(user: User, *, now: datetime) -> QuerySet[Coupon]:
     )
 
 
-def campaigns_for_offer(offer: Offer) -> Q:
-    """Campaigns whose coupons apply to the offer: every deal, its merchant's,
-    its category's, or it among the chosen deals. The one copy of the rule:
-    checkout asks it of the coupon's campaign (orders.services.coupons)."""
+def campaigns_applying(*, offer_id: Any, merchant_id: Any, category_id: Any) -> Q:
+    """Campaigns whose coupons apply to a deal: every deal, its merchant's,
+    its category's, or it among the chosen deals. The one copy of the rule,
+    read both ways: the campaigns of a deal (campaigns_for_offer, which
+    checkout asks of the coupon's campaign) and the deals of a campaign
+    (offers_of_campaign). `offer_id` is as seen from a subquery on the
+    campaign's chosen deals; the others as seen from the campaign."""
     chosen = CouponCampaign.scope_offers.through.objects.filter(
-        couponcampaign_id=OuterRef("pk"), offer_id=offer.pk
+        couponcampaign_id=OuterRef("pk"), offer_id=offer_id
     )
     return (
         Q(scope=CouponCampaign.Scope.PLATFORM)
-        | Q(scope=CouponCampaign.Scope.MERCHANT, scope_merchant_id=offer.merchant_id)
-        | Q(scope=CouponCampaign.Scope.CATEGORY, scope_category_id=offer.category_id)
+        | Q(scope=CouponCampaign.Scope.MERCHANT, scope_merchant_id=merchant_id)
+        | Q(scope=CouponCampaign.Scope.CATEGORY, scope_category_id=category_id)
         | (Q(scope=CouponCampaign.Scope.OFFERS) & Q(Exists(chosen)))
     )
+
+
+def campaigns_for_offer(offer: Offer) -> Q:
+    """Campaigns whose coupons apply to the offer."""
+    return campaigns_applying(
+        offer_id=offer.pk, merchant_id=offer.merchant_id, category_id=offer.category_id
+    )
+
+
+def offers_of_campaign(campaign: CouponCampaign, offers: QuerySet[Offer]) -> QuerySet[Offer]:
+    """Of `offers`, those the campaign's coupons apply to (in its currency)."""
+    applies = CouponCampaign.objects.filter(
+        campaigns_applying(
+            offer_id=OuterRef(OuterRef("pk")),
+            merchant_id=OuterRef("merchant_id"),
+            category_id=OuterRef("category_id"),
+        ),
+        pk=campaign.pk,
+    )
+    return offers.filter(Exists(applies), currency=campaign.currency)
 
 
 def claimable_campaigns(*, now: datetime, offer: Offer | None = None) -> QuerySet[CouponCampaign]:
@@ -136,19 +160,23 @@ def campaigns_held(user: User, campaign_ids: list[int], *, now: datetime) -> set
     )
 
 
-def campaigns_of_merchant(merchant: Merchant) -> QuerySet[CouponCampaign]:
-    """A merchant's own campaigns, newest first, each with what it did:
-    `used` (coupons spent on paid orders), `revenue` (those orders' totals)
-    and `cost` (their discounts, which the merchant bore)."""
+def with_results(campaigns: QuerySet[CouponCampaign]) -> QuerySet[CouponCampaign]:
+    """Each campaign with what it did: `used` (coupons spent on paid orders),
+    `revenue` (those orders' totals) and `cost` (their discounts, borne by
+    the issuer: the merchant, or the platform)."""
     paid = Q(coupons__order__status__in=PAID_STATUSES)
-    return (
-        CouponCampaign.objects.filter(merchant=merchant)
-        .annotate(
-            used=Count("coupons", filter=paid),
-            revenue=Coalesce(Sum("coupons__order__total", filter=paid), Value(Decimal("0"))),
-            cost=Coalesce(Sum("coupons__order__discount", filter=paid), Value(Decimal("0"))),
-        )
-        .order_by("-created_at", "-pk")
+    return campaigns.annotate(
+        used=Count("coupons", filter=paid),
+        revenue=Coalesce(Sum("coupons__order__total", filter=paid), Value(Decimal("0"))),
+        cost=Coalesce(Sum("coupons__order__discount", filter=paid), Value(Decimal("0"))),
+    )
+
+
+def campaigns_of_merchant(merchant: Merchant) -> QuerySet[CouponCampaign]:
+    """A merchant's own campaigns, newest first, each with what it did
+    (with_results)."""
+    return with_results(CouponCampaign.objects.filter(merchant=merchant)).order_by(
+        "-created_at", "-pk"
     )
 
 

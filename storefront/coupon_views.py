@@ -1,11 +1,13 @@
 """Coupons in the browser: my coupons, claiming one (领券) from a deal page,
 and inviting friends (the referral reward)."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,8 +16,12 @@ from accounts.referrals import invite_url
 from o2o.errors import DomainError
 from o2o.http import safe_next
 from o2o.templatetags.market import money
+from offers.selectors import offers_for_pages, visible_offers
 from orders import selectors, services
 from orders.models import CouponCampaign
+from orders.selectors import offers_of_campaign
+
+from .cities import current_city
 
 
 def campaign_terms(campaign: CouponCampaign) -> str:
@@ -33,6 +39,74 @@ def campaign_terms(campaign: CouponCampaign) -> str:
             "amount": money(campaign.min_spend, campaign.currency)
         }
     return text
+
+
+def applies_to(campaign: CouponCampaign) -> str:
+    """What a campaign's coupons are for, as a shopper reads it."""
+    if campaign.scope == CouponCampaign.Scope.MERCHANT and campaign.scope_merchant:
+        return _("Deals of %(merchant)s") % {"merchant": campaign.scope_merchant.name}
+    if campaign.scope == CouponCampaign.Scope.CATEGORY and campaign.scope_category:
+        return _("%(category)s deals") % {"category": campaign.scope_category.name}
+    if campaign.scope == CouponCampaign.Scope.OFFERS:
+        return _("Chosen deals")
+    return _("Every deal")
+
+
+# The coupon centre shows this many campaigns, the largest first.
+CENTRE_SHOWN = 60
+# A campaign page shows this many of the deals its coupons take.
+CAMPAIGN_DEALS_SHOWN = 12
+
+
+def _described(campaigns: list[CouponCampaign], user: Any) -> list[CouponCampaign]:
+    held = (
+        selectors.campaigns_held(user, [c.pk for c in campaigns], now=timezone.now())
+        if user.is_authenticated
+        else set()
+    )
+    for campaign in campaigns:
+        campaign.terms = campaign_terms(campaign)  # type: ignore[attr-defined]
+        campaign.applies_to = applies_to(campaign)  # type: ignore[attr-defined]
+        campaign.claimed = campaign.pk in held  # type: ignore[attr-defined]
+    return campaigns
+
+
+def coupon_centre(request: HttpRequest) -> HttpResponse:
+    """领券中心: every campaign open for claiming, the largest first."""
+    campaigns = selectors.claimable_campaigns(now=timezone.now()).select_related(
+        "scope_merchant", "scope_category"
+    )
+    context = {"campaigns": _described(list(campaigns[:CENTRE_SHOWN]), request.user)}
+    return render(request, "orders/coupon_centre.html", context)
+
+
+def campaign_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """One campaign, to share: its coupon, claiming it, and deals it takes
+    (in the visitor's city). A campaign over or paused says so."""
+    open_now = selectors.claimable_campaigns(now=timezone.now()).select_related(
+        "scope_merchant", "scope_category"
+    )
+    campaign = open_now.filter(pk=pk).first()
+    is_open = campaign is not None
+    if campaign is None:
+        campaign = get_object_or_404(
+            CouponCampaign.objects.select_related("scope_merchant", "scope_category"),
+            pk=pk,
+            claimable=True,
+        )
+    deals = offers_of_campaign(campaign, visible_offers())
+    city = current_city(request)
+    if city is not None:
+        deals = deals.filter(merchant__city=city)
+    context = {
+        "campaign": _described([campaign], request.user)[0],
+        "is_open": is_open,
+        "deals": list(
+            offers_for_pages(deals).order_by("-sold_count", "-pk")[:CAMPAIGN_DEALS_SHOWN]
+        ),
+        "city": city,
+    }
+    return render(request, "orders/campaign.html", context)
 
 
 @login_required

@@ -27,6 +27,7 @@ from .checkout import (
     units_bought,
 )
 from .coupons import (
+    ADMIN_GRANT_MAX,
     campaign_create,
     campaign_set_status,
     coupon_claim,
@@ -34,6 +35,7 @@ from .coupons import (
     coupon_give_back,
     coupon_grant,
     coupon_refusal,
+    coupons_grant_by_admin,
 )
 from .expiry import expire_vouchers, vouchers_to_expire
 from .redemption import redemption_rules, redemption_undo, voucher_redeem
@@ -42,6 +44,7 @@ from .refunds import RefundReason, voucher_refund
 
 __all__ = [
     "ACTIVE_ORDER_STATUSES",
+    "ADMIN_GRANT_MAX",
     "SOLD_OUT",
     "RedemptionRefused",
     "RefundReason",
@@ -54,6 +57,7 @@ __all__ = [
     "coupon_give_back",
     "coupon_grant",
     "coupon_refusal",
+    "coupons_grant_by_admin",
     "expire_vouchers",
     "order_cancel",
     "order_create",

@@ -180,6 +180,39 @@ def campaign_set_status(*, campaign_id: int, status: str, by: User) -> CouponCam
     return campaign
 
 
+# E-mail addresses one admin grant may name (one form, one request).
+ADMIN_GRANT_MAX = 500
+
+
+def coupons_grant_by_admin(*, campaign_id: int, emails: list[str], by: User) -> dict[str, str]:
+    """A coupon of the campaign for each customer named by e-mail (staff
+    only), each granted or refused on its own as any grant is (the campaign's
+    quantity, per-customer limit and audience hold): "granted", a refusal
+    code, or "no_account" for an address no active account has."""
+    if not by.is_staff:
+        raise PermissionDenied("admins_only", _("Only the platform's staff can grant coupons."))
+    wanted = list(dict.fromkeys(e.strip().lower() for e in emails if e.strip()))
+    if len(wanted) > ADMIN_GRANT_MAX:
+        raise DomainError(
+            "too_many_addresses",
+            _("Name at most %(n)s customers at a time.") % {"n": ADMIN_GRANT_MAX},
+        )
+    users = {u.email.lower(): u for u in User.objects.filter(email__in=wanted, is_active=True)}
+    results: dict[str, str] = {}
+    for email in wanted:
+        user = users.get(email)
+        if user is None:
+            results[email] = "no_account"
+            continue
+        try:
+            coupon_grant(user=user, campaign_id=campaign_id, source=Coupon.Source.ADMIN)
+        except DomainError as err:
+            results[email] = err.code
+        else:
+            results[email] = "granted"
+    return results
+
+
 def grant_welcome_coupons(*, user: User, now: datetime | None = None) -> list[Coupon]:
     """The welcome red packet (新人红包): a coupon of each open campaign granted
     at sign-up. One that cannot be granted (none left, closed) is skipped:

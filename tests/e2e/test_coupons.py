@@ -55,6 +55,34 @@ def test_a_shopper_claims_a_coupon_and_checks_out_with_it(visitor):
     assert person.accessibility == [], person.accessibility
 
 
+def test_a_shopper_claims_from_the_coupon_centre_and_opens_a_campaign(visitor):
+    offer = OfferFactory(title="Car wash card", price=Decimal("120.00"))
+    campaign = CouponCampaignFactory(title="Weekend", value=Decimal("15"), quantity=50)
+    shopper = UserFactory(email="centre@e2e.example")
+    person = visitor("centre")
+    page = person.page
+    person.go("/")
+    page.get_by_role("link", name="Get coupons before you buy").click()
+    expect(page.get_by_role("heading", name="Coupon centre")).to_be_visible()
+    person.check_accessibility("coupon centre, signed out")
+    log_in(person, shopper.email)
+    person.go("/coupons/")
+    page.get_by_role("button", name=re.compile(r"^Claim\W+¥15 off")).click()
+    expect(page.get_by_text("Coupon claimed: Weekend")).to_be_visible()
+    expect(page.get_by_text("Claimed", exact=True)).to_be_visible()
+    person.check_accessibility("coupon centre")
+    person.shoot("coupon centre")
+    page.get_by_role("link", name="¥15 off").click()
+    expect(page.get_by_role("heading", name="Weekend")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("Car wash card"))).to_be_visible()
+    person.check_accessibility("campaign page")
+    person.shoot("campaign page")
+    assert campaign.coupons.count() == 1
+    assert offer.pk
+    assert person.foreign == [], person.foreign
+    assert person.accessibility == [], person.accessibility
+
+
 def test_a_merchant_starts_a_coupon_campaign(visitor, owner):
     person = visitor("merchant")
     page = person.page

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from o2o.errors import DomainError
 from orders import services
 from orders.models import Coupon, CouponCampaign
 
@@ -283,6 +284,78 @@ def test_an_admin_stops_any_campaign_from_the_admin(admin_client):
     assert campaign.status == "stopped"
 
 
+def test_the_admin_lists_what_each_campaign_earned_and_cost(admin_client):
+    campaign = CouponCampaignFactory(title="Hotpot week", value=Decimal("20"))
+    shopper = UserFactory()
+    coupon = services.coupon_grant(user=shopper, campaign_id=campaign.pk, source="admin")
+    offer = OfferFactory(price=Decimal("120.00"))
+    pay_order = services.order_create(
+        user=shopper, offer_id=offer.pk, quantity=1, coupon_id=coupon.pk
+    )
+    from ..factories import pay
+
+    pay(pay_order)
+    body = admin_client.get("/admin/orders/couponcampaign/").content.decode()
+    assert '<td class="field-revenue">¥100</td>' in body
+    assert '<td class="field-cost">¥20</td>' in body
+    assert '<td class="field-used">1</td>' in body
+
+
+def test_an_admin_grants_coupons_by_e_mail_each_as_any_grant(admin_client):
+    campaign = CouponCampaignFactory(title="Sorry for the wait", quantity=2)
+    first, second, third = (UserFactory(email=f"c{n}@example.com") for n in range(3))
+    asked = admin_client.post(
+        "/admin/orders/couponcampaign/", {"action": "grant", "_selected_action": [campaign.pk]}
+    )
+    assert "e-mail addresses (one per line" in asked.content.decode()
+    assert not Coupon.objects.exists()  # nothing before the addresses are confirmed
+    done = admin_client.post(
+        "/admin/orders/couponcampaign/",
+        {
+            "action": "grant",
+            "_selected_action": [campaign.pk],
+            "confirm": "1",
+            "emails": f"{first.email}, C1@example.com\nnobody@example.com {first.email}"
+            f" {third.email}",
+        },
+        follow=True,
+    )
+    body = done.content.decode()
+    assert "2 coupons granted." in body
+    assert "nobody@example.com (no_account)" in body
+    assert "c2@example.com (sold_out)" in body
+    assert {c.user for c in Coupon.objects.all()} == {first, second}
+    assert set(Coupon.objects.values_list("source", flat=True)) == {"admin"}
+
+
+def test_only_staff_grant_coupons(client):
+    campaign = CouponCampaignFactory()
+    shopper = UserFactory()
+    with pytest.raises(DomainError) as refused:
+        services.coupons_grant_by_admin(campaign_id=campaign.pk, emails=[shopper.email], by=shopper)
+    assert refused.value.code == "admins_only"
+    client.force_login(shopper)
+    client.post(
+        "/admin/orders/couponcampaign/",
+        {
+            "action": "grant",
+            "_selected_action": [campaign.pk],
+            "confirm": "1",
+            "emails": shopper.email,
+        },
+    )
+    assert not Coupon.objects.exists()
+
+
+def test_an_admin_grant_names_at_most_500_customers(admin_user):
+    campaign = CouponCampaignFactory()
+    with pytest.raises(DomainError) as refused:
+        services.coupons_grant_by_admin(
+            campaign_id=campaign.pk, emails=[f"u{n}@example.com" for n in range(501)], by=admin_user
+        )
+    assert refused.value.code == "too_many_addresses"
+
+
 # --- the welcome red packet (新人红包) ----------------------------------------------------
 
 
@@ -382,3 +455,92 @@ def test_once_sold_out_a_crowds_late_claims_are_refused_before_signing_in():
     # Now known to be gone: even a request with no account hears so.
     late = claim(None, campaign)
     assert (late.status_code, late.json()["code"]) == (409, "sold_out")
+
+
+# --- the coupon centre (领券中心) and campaign pages ----------------------------------
+
+
+def test_the_coupon_centre_lists_what_can_be_claimed_largest_first(client):
+    from django.urls import reverse
+
+    CouponCampaignFactory(title="Small", value=Decimal("5"))
+    CouponCampaignFactory(title="Big", value=Decimal("50"), quantity=10)
+    CouponCampaignFactory(title="Welcome", grant_on_signup=True, claimable=False)
+    CouponCampaignFactory(title="Paused", status="paused")
+    body = client.get(reverse("orders:coupon_centre")).content.decode()
+    assert body.index("Big") < body.index("Small")
+    assert "Welcome" not in body
+    assert "Paused" not in body
+    assert "10 left" in body
+    assert "Log in to claim" in body
+    shopper = UserFactory()
+    client.force_login(shopper)
+    claim(shopper, CouponCampaign.objects.get(title="Big"))
+    body = client.get(reverse("orders:coupon_centre")).content.decode()
+    assert body.count('badge text-bg-success">Claimed') == 1
+
+
+def test_the_coupon_centre_without_campaigns_says_so(client):
+    from django.urls import reverse
+
+    body = client.get(reverse("orders:coupon_centre")).content.decode()
+    assert "No coupons to claim right now." in body
+
+
+def test_a_campaign_page_shows_its_coupon_and_the_deals_it_takes(client):
+    from django.urls import reverse
+
+    category = CategoryFactory(slug="beauty", name_en="Beauty")
+    nails = OfferFactory(title="Nails", category=category)
+    hotpot = OfferFactory(title="Hotpot")
+    campaign = CouponCampaignFactory(title="Beauty week", scope="category", scope_category=category)
+    page = client.get(reverse("orders:campaign", args=[campaign.pk]))
+    body = page.content.decode()
+    assert "Beauty week" in body
+    assert "Beauty deals" in body
+    assert f"/deals/{nails.pk}/" in body
+    assert f"/deals/{hotpot.pk}/" not in body
+    assert "Log in to claim" in body
+
+
+def test_a_campaign_over_still_has_its_page_but_no_claiming(client):
+    from django.urls import reverse
+
+    campaign = CouponCampaignFactory(title="Last week", status="stopped")
+    body = client.get(reverse("orders:campaign", args=[campaign.pk])).content.decode()
+    assert "This coupon can no longer be claimed." in body
+    assert "Log in to claim" not in body
+
+
+def test_granted_only_campaigns_have_no_page(client):
+    from django.urls import reverse
+
+    welcome = CouponCampaignFactory(grant_on_signup=True, claimable=False)
+    assert client.get(reverse("orders:campaign", args=[welcome.pk])).status_code == 404
+    assert client.get("/coupons/99999/").status_code == 404
+
+
+def test_offers_of_a_campaign_follow_the_scope_rule_of_checkout():
+    """The deals a campaign page lists are those its coupon discounts at
+    checkout: one rule (orders.selectors.campaigns_applying), read both ways."""
+    from offers.selectors import visible_offers
+    from orders.selectors import campaigns_for_offer, offers_of_campaign
+
+    merchant = MerchantFactory()
+    chosen, other_of_merchant, elsewhere = (
+        OfferFactory(merchant=merchant),
+        OfferFactory(merchant=merchant),
+        OfferFactory(),
+    )
+    campaigns = [
+        CouponCampaignFactory(scope="platform"),
+        CouponCampaignFactory(scope="merchant", scope_merchant=merchant),
+        CouponCampaignFactory(scope="offers"),
+        CouponCampaignFactory(scope="category", scope_category=chosen.category),
+    ]
+    campaigns[2].scope_offers.set([chosen])
+    for campaign in campaigns:
+        listed = set(offers_of_campaign(campaign, visible_offers()))
+        for offer in (chosen, other_of_merchant, elsewhere):
+            applies = CouponCampaign.objects.filter(campaigns_for_offer(offer), pk=campaign.pk)
+            assert (offer in listed) == applies.exists(), (campaign.scope, offer)
