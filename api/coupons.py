@@ -44,11 +44,14 @@ class CouponOutput(ModelOutputSerializer):
     scope = serializers.CharField(
         source="campaign.scope", help_text="`platform`, `merchant`, `offers` or `category`."
     )
-    status = serializers.CharField(source="state", help_text="`available`, `used` or `expired`.")
+    status = serializers.CharField(
+        source="state",
+        help_text="`available`, `upcoming` (usable from `valid_from`), `used` or `expired`.",
+    )
 
     class Meta:
         model = Coupon
-        fields = ("id", *TERMS, "valid_until", "status", "source")
+        fields = ("id", *TERMS, "valid_from", "valid_until", "status", "source")
 
 
 class CampaignOutput(ModelOutputSerializer):
@@ -59,7 +62,8 @@ class CampaignOutput(ModelOutputSerializer):
     class Meta:
         model = CouponCampaign
         fields = (
-            "id", *TERMS, "audience", "valid_until", "valid_days", "per_user_limit", "left"
+            "id", *TERMS, "audience", "valid_from", "valid_until", "valid_days", "per_user_limit",
+            "left",
         )  # fmt: skip
 
 
@@ -125,8 +129,9 @@ class CampaignClaimApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         """Claim a coupon of the campaign (领券): 201 with the coupon, or 409 saying why not."""
         coupon = services.coupon_claim(user=request.user, campaign_id=pk)  # type: ignore[arg-type]
-        coupon.state = "available"  # type: ignore[attr-defined]  # new: as coupons_for_user says
-        return Response(CouponOutput(coupon).data, status=status.HTTP_201_CREATED)
+        # Read back as the list reads it, with its state (available, or upcoming).
+        mine = selectors.coupons_for_user(request.user, now=timezone.now())  # type: ignore[arg-type]
+        return Response(CouponOutput(mine.get(pk=coupon.pk)).data, status=status.HTTP_201_CREATED)
 
 
 class ReferralFriendOutput(serializers.Serializer):

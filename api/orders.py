@@ -120,6 +120,7 @@ class OrderListCreateApi(generics.ListAPIView):
                         "limit_exceeded",
                         "used",
                         "expired",
+                        "not_yet_valid",
                         "out_of_scope",
                         "min_spend_not_met",
                         "campaign_closed",

@@ -1,10 +1,12 @@
 """The dashboard's offer form: an offer's fields, its photos and the merchant's
 stores it is usable at."""
 
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -130,7 +132,23 @@ class CampaignForm(BootstrapFormMixin, forms.Form):
         choices=[("anyone", _("Anyone")), ("past_buyers", _("Your past customers"))],
     )
     valid_days = forms.IntegerField(
-        label=_("Valid for (days after claiming)"), min_value=1, max_value=365, initial=7
+        label=_("Valid for (days after claiming)"),
+        min_value=1,
+        max_value=365,
+        initial=7,
+        required=False,
+        help_text=_("Or leave it empty and give fixed dates below."),
+    )
+    valid_from = forms.DateField(
+        label=_("Usable from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Empty: as soon as it is claimed."),
+    )
+    valid_until = forms.DateField(
+        label=_("Usable until (the whole day)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     quantity = forms.IntegerField(
         label=_("Coupons in all"), min_value=1, max_value=1_000_000, required=False,
@@ -149,4 +167,22 @@ class CampaignForm(BootstrapFormMixin, forms.Form):
         data = super().clean() or {}
         if data.get("kind") == "percent" and data.get("value") and data["value"] > 100:
             self.add_error("value", _("A percentage is at most 100."))
+        if (
+            not data.get("valid_days")
+            and not data.get("valid_until")
+            and not self.has_error("valid_days")
+        ):
+            self.add_error(
+                "valid_days", _("Say for how many days a coupon is valid, or until when.")
+            )
+        # Days in the site's time zone: from the start of the first to the end of the last.
+        if data.get("valid_from"):
+            data["valid_from"] = day_start(data["valid_from"])
+        if data.get("valid_until"):
+            last = datetime.combine(data["valid_until"], time.max)
+            data["valid_until"] = timezone.make_aware(last)
         return data
+
+
+def day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))

@@ -140,6 +140,9 @@ class Loader:
         claim, a small flash red packet, a merchant's own, a category's and a
         promo code; the demo consumer holds one."""
         day = timedelta(days=1)
+        # The next Saturday's first moment, in the site's time zone.
+        today = timezone.localtime(self.now).replace(hour=0, minute=0, second=0, microsecond=0)
+        weekend = today + ((5 - today.weekday()) % 7 or 7) * day
         golden_pot = Merchant.objects.filter(memberships__user__email="owner@example.com").first()
         campaigns = [
             CouponCampaign(
@@ -197,6 +200,14 @@ class Loader:
                 valid_days=7,
                 claimable=False,
                 promo_code=DEMO_PROMO_CODE,
+            ),
+            CouponCampaign(
+                title="周末专享 · Weekend only: ¥25 off ¥150",
+                value=Decimal("25"),
+                min_spend=Decimal("150"),
+                valid_from=weekend,
+                valid_until=weekend + 2 * day - timedelta(microseconds=1),
+                quantity=300,
             ),
             CouponCampaign(
                 title="邀请有礼 · Invite a friend: ¥20 each",

@@ -376,7 +376,10 @@ class CouponCampaign(TimeStamped):
     # Coupons can be got from starts_at to ends_at (open-ended without).
     starts_at = models.DateTimeField(_("from"), null=True, blank=True)
     ends_at = models.DateTimeField(_("until"), null=True, blank=True)
-    # Each coupon is valid until a fixed moment, or for N days from getting it.
+    # Each coupon is valid between fixed dates (from valid_from, when set,
+    # until valid_until), or for N days from getting it (from valid_from,
+    # when that is later), whichever ends first.
+    valid_from = models.DateTimeField(_("coupons usable from"), null=True, blank=True)
     valid_until = models.DateTimeField(_("coupons valid until"), null=True, blank=True)
     valid_days = models.PositiveSmallIntegerField(
         _("coupons valid for (days)"), null=True, blank=True
@@ -405,6 +408,12 @@ class CouponCampaign(TimeStamped):
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=False) | Q(valid_days__isnull=False),
                 name="coupon_campaign_has_validity",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_from__lt=F("valid_until")),
+                name="coupon_campaign_validity_in_order",
             ),
         ]
 
@@ -439,6 +448,8 @@ class Coupon(TimeStamped):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.AVAILABLE
     )
+    # Usable from valid_from (none: at once) until valid_until.
+    valid_from = models.DateTimeField(_("usable from"), null=True, blank=True)
     valid_until = models.DateTimeField(_("valid until"))
     # The order it discounts, while used.
     order = models.OneToOneField(

@@ -50,9 +50,12 @@ def unused_and_issued() -> Q:
 
 
 def coupon_usable(now: datetime) -> Q:
-    """A coupon that can still discount an order at `now`: available, and
-    `now` before its valid_until (at that instant it has run out)."""
-    return Q(status=Coupon.Status.AVAILABLE, valid_until__gt=now)
+    """A coupon that can discount an order at `now`: available, `now` before
+    its valid_until (at that instant it has run out) and not before its
+    valid_from."""
+    return Q(status=Coupon.Status.AVAILABLE, valid_until__gt=now) & (
+        Q(valid_from__isnull=True) | Q(valid_from__lte=now)
+    )
 
 
 def campaign_open(now: datetime) -> Q:

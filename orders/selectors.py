@@ -70,8 +70,10 @@ def redemptions_for_member(membership: Membership) -> QuerySet[Redemption]:
 
 
 def coupons_for_user(user: User, *, now: datetime) -> QuerySet[Coupon]:
-    """The user's coupons, usable ones first (soonest to run out first), each
-    with `state`: available, used or expired at `now`."""
+    """The user's coupons, usable ones first (soonest to run out first), then
+    those usable later, each with `state` at `now`: available, upcoming
+    (usable from its valid_from), used or expired."""
+    upcoming = Q(status=Coupon.Status.AVAILABLE, valid_until__gt=now, valid_from__gt=now)
     return (
         Coupon.objects.filter(user_id=user.pk)
         .select_related("campaign")
@@ -79,9 +81,14 @@ def coupons_for_user(user: User, *, now: datetime) -> QuerySet[Coupon]:
             state=Case(
                 When(status=Coupon.Status.USED, then=Value("used")),
                 When(coupon_usable(now), then=Value("available")),
+                When(upcoming, then=Value("upcoming")),
                 default=Value("expired"),
             ),
-            usable_first=Case(When(coupon_usable(now), then=Value(0)), default=Value(1)),
+            usable_first=Case(
+                When(coupon_usable(now), then=Value(0)),
+                When(upcoming, then=Value(1)),
+                default=Value(2),
+            ),
         )
         .order_by("usable_first", "valid_until", "pk")
     )

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -49,10 +51,18 @@ def _refuse_audience(campaign: CouponCampaign, user: User) -> None:
             )
 
 
+def _valid_from(campaign: CouponCampaign, now: datetime) -> datetime | None:
+    """When a coupon got at `now` becomes usable: at once, or at the
+    campaign's valid_from when that is later."""
+    return campaign.valid_from if campaign.valid_from and campaign.valid_from > now else None
+
+
 def _valid_until(campaign: CouponCampaign, now: datetime) -> datetime:
+    """When a coupon got at `now` runs out: the campaign's fixed end, or N
+    days from when it becomes usable, whichever is first."""
     ends = [campaign.valid_until] if campaign.valid_until else []
     if campaign.valid_days:
-        ends.append(now + timedelta(days=campaign.valid_days))
+        ends.append((_valid_from(campaign, now) or now) + timedelta(days=campaign.valid_days))
     return min(ends)
 
 
@@ -116,7 +126,11 @@ def coupon_grant(
         CAMPAIGN_SOLD_OUT.remember(campaign.pk)
         raise Conflict("sold_out", SOLD_OUT)
     return Coupon.objects.create(
-        campaign=campaign, user=user, source=source, valid_until=_valid_until(campaign, now)
+        campaign=campaign,
+        user=user,
+        source=source,
+        valid_from=_valid_from(campaign, now),
+        valid_until=_valid_until(campaign, now),
     )
 
 
@@ -145,11 +159,18 @@ def coupon_refusal(
     coupon: Coupon, *, offer: Offer, subtotal: Decimal, now: datetime
 ) -> Conflict | None:
     """Why the coupon cannot discount an order of `offer` for `subtotal` at
-    `now` (used, expired, out_of_scope, min_spend_not_met), or None."""
+    `now` (used, expired, not_yet_valid, out_of_scope, min_spend_not_met),
+    or None."""
     campaign = coupon.campaign
     if coupon.status == Coupon.Status.USED:
         return Conflict("used", _("This coupon has already been used."))
     if not Coupon.objects.filter(coupon_usable(now), pk=coupon.pk).exists():
+        if coupon.valid_until > now and coupon.valid_from is not None:
+            return Conflict(
+                "not_yet_valid",
+                _("This coupon can be used from %(day)s.")
+                % {"day": date_format(localtime(coupon.valid_from), "SHORT_DATETIME_FORMAT")},
+            )
         return Conflict("expired", _("This coupon has expired."))
     in_scope = CouponCampaign.objects.filter(campaigns_for_offer(offer), pk=campaign.pk)
     if campaign.currency != offer.currency or not in_scope.exists():
@@ -325,7 +346,8 @@ def coupon_give_back(*, order: Order, now: datetime | None = None) -> bool:
 
 CAMPAIGN_FIELDS = (
     "title", "kind", "value", "max_discount", "min_spend", "scope", "audience",
-    "valid_days", "quantity", "per_user_limit", "starts_at", "ends_at",
+    "valid_days", "valid_from", "valid_until", "quantity", "per_user_limit",
+    "starts_at", "ends_at",
 )  # fmt: skip
 
 
@@ -355,8 +377,15 @@ def campaign_create(
         raise DomainError("invalid_value", _("A percentage is more than 0 and at most 100."))
     if campaign.value <= 0:
         raise DomainError("invalid_value", _("The value must be more than 0."))
-    if not campaign.valid_days:
-        raise DomainError("invalid_validity", _("Say for how many days a coupon is valid."))
+    if not campaign.valid_days and not campaign.valid_until:
+        raise DomainError(
+            "invalid_validity",
+            _("Say for how many days a coupon is valid, or until when."),
+        )
+    if campaign.valid_until and campaign.valid_until <= timezone.now():
+        raise DomainError("invalid_validity", _("The coupons would be over before they start."))
+    if campaign.valid_from and campaign.valid_until and campaign.valid_from >= campaign.valid_until:
+        raise DomainError("invalid_validity", _("A coupon's first day comes before its last."))
     campaign.save()
     if chosen:
         campaign.scope_offers.set(chosen)

@@ -238,6 +238,7 @@ NOT_IN_THE_API = {
     "audience_not_allowed",
     "invalid_validity",
     "invalid_value",
+    "too_many_addresses",  # an admin's coupon grant, in the admin only
 }
 
 

@@ -109,3 +109,38 @@ def test_cashiers_and_other_merchants_cannot_touch_a_campaign(client, owner, off
     campaign.refresh_from_db()
     assert campaign.status == "active"
     assert Decimal(campaign.value) == Decimal("20")
+
+
+def test_a_merchant_gives_fixed_dates_instead_of_days(client, owner, offer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client.force_login(owner)
+    first = timezone.localdate() + timedelta(days=3)
+    last = first + timedelta(days=2)
+    response = start(
+        client, valid_days="", valid_from=first.isoformat(), valid_until=last.isoformat()
+    )
+    assert response.status_code == 302
+    campaign = CouponCampaign.objects.get()
+    assert campaign.valid_days is None
+    assert timezone.localtime(campaign.valid_from).date() == first
+    assert timezone.localtime(campaign.valid_until).date() == last  # the whole last day
+    assert timezone.localtime(campaign.valid_until).hour == 23
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"valid_days": ""},  # neither days nor dates
+        {"valid_days": "", "valid_until": "2020-01-01"},  # over before it starts
+        {"valid_days": "", "valid_from": "2031-02-01", "valid_until": "2031-01-01"},
+        {"valid_until": "not a date"},
+    ],
+)
+def test_validity_that_cannot_be_is_refused(client, owner, offer, fields):
+    client.force_login(owner)
+    response = start(client, **fields)
+    assert response.status_code == 400
+    assert not CouponCampaign.objects.exists()

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from orders import services
 from orders.models import Coupon, CouponCampaign
+from orders.selectors import coupons_usable_on
 from payments import ledger
 
 from ..factories import (
@@ -317,3 +318,43 @@ def test_the_statement_shows_what_platform_coupons_added_to_the_merchants_earnin
     assert statement.platform_coupons == Decimal("30.00")
     assert statement.commission == Decimal("10.00")
     assert statement.net == statement.gross + statement.platform_coupons - statement.commission
+
+
+def test_a_coupon_of_fixed_dates_is_usable_only_between_them():
+    """Validity by fixed dates: claimed now, usable from the first day (a
+    weekend's coupon), until the last; listed as coming until then."""
+    now = timezone.now()
+    campaign = CouponCampaignFactory(
+        title="Weekend",
+        valid_days=None,
+        valid_from=now + timedelta(days=2),
+        valid_until=now + timedelta(days=4),
+    )
+    shopper = UserFactory()
+    offer = OfferFactory()
+    client = APIClient()
+    client.force_authenticate(shopper)
+    claimed = client.post(f"/api/v1/coupon-campaigns/{campaign.pk}/claim/").json()
+    assert claimed["status"] == "upcoming"
+    assert claimed["valid_from"] is not None
+    early = client.post(
+        "/api/v1/orders/", {"offer": offer.pk, "quantity": 1, "coupon": claimed["id"]}
+    )
+    assert (early.status_code, early.json()["code"]) == (409, "not_yet_valid")
+    assert not offer.orders.exists()
+    coupon = Coupon.objects.get()
+    assert not coupons_usable_on(shopper, offer, now=now).exists()  # not preselected at checkout
+    assert coupons_usable_on(shopper, offer, now=now + timedelta(days=3)).get() == coupon
+    assert not coupons_usable_on(shopper, offer, now=now + timedelta(days=4)).exists()
+    # The first day comes (order_create reads the clock: the window moves instead).
+    Coupon.objects.filter(pk=coupon.pk).update(valid_from=now - timedelta(minutes=1))
+    order = services.order_create(user=shopper, offer_id=offer.pk, quantity=1, coupon_id=coupon.pk)
+    assert order.discount == Decimal("20.00")
+
+
+def test_days_after_claiming_count_from_the_first_usable_day():
+    now = timezone.now()
+    campaign = CouponCampaignFactory(valid_days=3, valid_from=now + timedelta(days=5))
+    coupon = services.coupon_grant(user=UserFactory(), campaign_id=campaign.pk, source="admin")
+    assert coupon.valid_from == campaign.valid_from
+    assert coupon.valid_until == campaign.valid_from + timedelta(days=3)
