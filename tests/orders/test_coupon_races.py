@@ -115,3 +115,23 @@ def test_two_friends_rewarded_at_once_never_pass_the_referrers_limit():
     assert reasons == ["", "already_claimed"]
     assert Coupon.objects.filter(user=referrer, source="referral").count() == 1
     assert Coupon.objects.filter(source="referral").count() == 2  # one friend's and the referrer's
+
+
+def test_sixty_claimers_through_the_api_get_twenty_201_and_forty_409_and_no_5xx():
+    requires_row_locks()
+    from rest_framework.test import APIClient
+
+    campaign = CouponCampaignFactory(quantity=20)
+    claimers = [UserFactory() for _ in range(60)]
+
+    def claim(i):
+        client = APIClient()
+        client.force_authenticate(claimers[i])
+        answer = client.post(f"/api/v1/coupon-campaigns/{campaign.pk}/claim/")
+        return answer.status_code, answer.json().get("code")
+
+    results = run_in_threads(60, claim)
+    assert results.count((201, None)) == 20
+    assert results.count((409, "sold_out")) == 40
+    campaign.refresh_from_db()
+    assert campaign.issued_count == 20
