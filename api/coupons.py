@@ -46,7 +46,8 @@ class CouponOutput(ModelOutputSerializer):
     )
     status = serializers.CharField(
         source="state",
-        help_text="`available`, `upcoming` (usable from `valid_from`), `used` or `expired`.",
+        help_text="`available`, `upcoming` (usable from `valid_from`), `used`, `withdrawn` "
+        "(a referral reward taken back) or `expired`.",
     )
 
     class Meta:

@@ -432,6 +432,9 @@ class Coupon(TimeStamped):
     class Status(models.TextChoices):
         AVAILABLE = "available", _("Available")
         USED = "used", _("Used")
+        # Taken back unused: the referral reward it was, for a first order
+        # then refunded whole (orders.services.referrals).
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     class Source(models.TextChoices):
         CLAIM = "claim", _("Claimed")
@@ -474,6 +477,9 @@ class ReferralReward(TimeStamped):
     class Outcome(models.TextChoices):
         GRANTED = "granted", _("Both rewarded")
         REFUSED = "refused", _("Not rewarded")
+        # Granted, then the first order was refunded whole: the coupons not
+        # used by then were withdrawn.
+        WITHDRAWN = "withdrawn", _("Withdrawn: the first order was refunded")
 
     referred = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -490,7 +496,7 @@ class ReferralReward(TimeStamped):
     order = models.OneToOneField(
         Order, on_delete=models.PROTECT, related_name="referral_reward", verbose_name=_("order")
     )
-    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
     # Why not (a refusal code: same_person, same_network, same_payer,
     # no_campaign, sold_out, already_claimed, ...); empty when granted.
     reason = models.CharField(_("why not"), max_length=32, blank=True)

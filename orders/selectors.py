@@ -72,7 +72,7 @@ def redemptions_for_member(membership: Membership) -> QuerySet[Redemption]:
 def coupons_for_user(user: User, *, now: datetime) -> QuerySet[Coupon]:
     """The user's coupons, usable ones first (soonest to run out first), then
     those usable later, each with `state` at `now`: available, upcoming
-    (usable from its valid_from), used or expired."""
+    (usable from its valid_from), used, withdrawn or expired."""
     upcoming = Q(status=Coupon.Status.AVAILABLE, valid_until__gt=now, valid_from__gt=now)
     return (
         Coupon.objects.filter(user_id=user.pk)
@@ -80,6 +80,7 @@ def coupons_for_user(user: User, *, now: datetime) -> QuerySet[Coupon]:
         .annotate(
             state=Case(
                 When(status=Coupon.Status.USED, then=Value("used")),
+                When(status=Coupon.Status.WITHDRAWN, then=Value("withdrawn")),
                 When(coupon_usable(now), then=Value("available")),
                 When(upcoming, then=Value("upcoming")),
                 default=Value("expired"),

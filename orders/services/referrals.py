@@ -12,11 +12,17 @@ the requests and the payment provider told us:
 - same_payer: the first order was paid with a card or Alipay/WeChat Pay
   account the referrer paid with, or that paid another rewarded friend's
   first order (the provider's fingerprint, Order.payer);
-- referrer_inactive: the referrer's account was closed.
+- referrer_inactive: the referrer's account was closed;
+- refunded: the first order was refunded whole before the decision.
 
 A refused or unrewardable (no_campaign, sold_out, already_claimed: the
 referrer reached the campaign's per-customer limit) first order is recorded
 with why, and no later order is looked at again. Both coupons or neither.
+
+A rewarded first order then refunded whole takes its reward back: the two
+coupons not used by then are withdrawn (a friend who signs up, pays, is
+rewarded and refunds earns nobody anything). A withdrawn reward still
+counts for the rules above, so refunding cannot clear a network or a card.
 """
 
 from datetime import datetime
@@ -28,10 +34,13 @@ from accounts.models import User, UserNetwork, mailbox_of
 from o2o.errors import DomainError
 
 from .. import signals
-from ..models import Coupon, Order, ReferralReward
+from ..models import Coupon, Order, ReferralReward, Voucher
 from ..rules import PAID_STATUSES
 from ..selectors import referral_campaign
 from .coupons import coupon_grant
+
+# Rewards given, and still counted by the rules when taken back.
+REWARDED = (ReferralReward.Outcome.GRANTED, ReferralReward.Outcome.WITHDRAWN)
 
 
 def reward_due(order: Order) -> bool:
@@ -49,9 +58,9 @@ def referral_refusal(*, friend: User, referrer: User, payer: str) -> str | None:
     if referrer.pk == friend.pk or mailbox_of(referrer.email) == mailbox_of(friend.email):
         return "same_person"
     signed_up_from = UserNetwork.objects.filter(user_id=friend.pk, at_signup=True).values("network")
-    rewarded = ReferralReward.objects.filter(
-        referrer_id=referrer.pk, outcome=ReferralReward.Outcome.GRANTED
-    ).values("referred_id")
+    rewarded = ReferralReward.objects.filter(referrer_id=referrer.pk, outcome__in=REWARDED).values(
+        "referred_id"
+    )
     if (
         UserNetwork.objects.filter(user_id=referrer.pk, network__in=signed_up_from).exists()
         or UserNetwork.objects.filter(
@@ -61,9 +70,7 @@ def referral_refusal(*, friend: User, referrer: User, payer: str) -> str | None:
         return "same_network"
     if payer and (
         Order.objects.filter(user_id=referrer.pk, payer=payer, status__in=PAID_STATUSES).exists()
-        or ReferralReward.objects.filter(
-            outcome=ReferralReward.Outcome.GRANTED, order__payer=payer
-        ).exists()
+        or ReferralReward.objects.filter(outcome__in=REWARDED, order__payer=payer).exists()
     ):
         return "same_payer"
     return None
@@ -94,13 +101,19 @@ def referral_reward(*, order_id: int, now: datetime | None = None) -> ReferralRe
     if ReferralReward.objects.filter(referred_id=order.user_id).exists():
         return None
     friend, referrer = users[order.user_id], users[referrer_id]
+    # The first order's row too (users before orders, as everywhere): a
+    # refund of it waits, or is seen, so a reward is never given for an
+    # order refunded whole before the decision.
     first_paid = (
-        Order.objects.filter(user_id=friend.pk, status__in=PAID_STATUSES)
+        Order.objects.select_for_update()
+        .filter(user_id=friend.pk, status__in=PAID_STATUSES)
         .order_by("paid_at", "pk")
         .first()
     )
     order = first_paid or order
     reason = referral_refusal(friend=friend, referrer=referrer, payer=order.payer)
+    if reason is None and not order.vouchers.exclude(status=Voucher.Status.REFUNDED).exists():
+        reason = "refunded"
     coupons: tuple[Coupon, Coupon] | None = None
     if reason is None:
         campaign = referral_campaign(currency=order.currency, now=now)
@@ -133,4 +146,24 @@ def referral_reward(*, order_id: int, now: datetime | None = None) -> ReferralRe
     )
     if coupons:
         signals.referral_rewarded.send(sender=ReferralReward, reward=reward)
+    return reward
+
+
+def referral_reward_withdraw(*, order: Order) -> ReferralReward | None:
+    """The order, a rewarded first order, was refunded whole: withdraw the
+    reward's coupons not used yet (one already spent stays spent). Once,
+    however often asked; the caller holds the order's row."""
+    reward = (
+        ReferralReward.objects.select_for_update()
+        .filter(order_id=order.pk, outcome=ReferralReward.Outcome.GRANTED)
+        .first()
+    )
+    if reward is None:
+        return None
+    Coupon.objects.filter(
+        pk__in=[reward.friend_coupon_id, reward.referrer_coupon_id],
+        status=Coupon.Status.AVAILABLE,
+    ).update(status=Coupon.Status.WITHDRAWN)
+    reward.outcome = ReferralReward.Outcome.WITHDRAWN
+    reward.save(update_fields=["outcome", "updated_at"])
     return reward

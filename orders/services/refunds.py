@@ -16,6 +16,7 @@ from ..models import Order, Voucher
 from ..rules import never_used
 from ._base import count_down_usable, order_event, voucher_move
 from .coupons import coupon_give_back
+from .referrals import referral_reward_withdraw
 
 
 class RefundReason:
@@ -83,6 +84,8 @@ def voucher_refund(
     )
     count_down_usable([order.pk], now)
     if not order.vouchers.exclude(status=Voucher.Status.REFUNDED).exists():
-        # The whole order refunded: its coupon is usable again, if still in time.
+        # The whole order refunded: its coupon is usable again, if still in
+        # time, and a referral reward it earned is taken back.
         coupon_give_back(order=order, now=now)
+        referral_reward_withdraw(order=order)
     return voucher

@@ -135,3 +135,25 @@ def test_sixty_claimers_through_the_api_get_twenty_201_and_forty_409_and_no_5xx(
     assert results.count((409, "sold_out")) == 40
     campaign.refresh_from_db()
     assert campaign.issued_count == 20
+
+
+def test_a_reward_decided_while_its_first_order_is_refunded_is_never_kept():
+    requires_row_locks()
+    from orders.models import ReferralReward
+
+    from ..factories import OfferFactory, make_paid_order
+
+    _referrer, (friend, _other) = _referral_setup()
+    order = make_paid_order(friend, OfferFactory())
+    voucher = order.vouchers.get()
+
+    def act(i):
+        if i == 0:
+            return services.referral_reward(order_id=order.pk)
+        return services.voucher_refund(voucher_id=voucher.pk, by=friend, reason="customer")
+
+    results = run_in_threads(2, act)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    decided = ReferralReward.objects.get()
+    assert (decided.outcome, decided.reason) in {("refused", "refunded"), ("withdrawn", "")}
+    assert not Coupon.objects.filter(source="referral", status="available").exists()

@@ -13,6 +13,7 @@ from accounts.models import User, UserNetwork, mailbox_of, network_of
 from notifications.models import Notification
 from orders import services
 from orders.models import Coupon, Order, ReferralReward
+from orders.services.referrals import referral_reward_withdraw
 
 from ..factories import (
     PASSWORD,
@@ -384,3 +385,83 @@ def test_the_referrals_api(reward, referrer, django_capture_on_commit_callbacks)
     assert [f["status"] for f in body["friends"]] == ["waiting", "rewarded"]
     assert body["friends"][1]["name"] == "li***"
     assert APIClient().get("/api/v1/referrals/").status_code == 401
+
+
+# --- a first order refunded -----------------------------------------------------------
+
+
+def refund_all(order):
+    for voucher in order.vouchers.all():
+        services.voucher_refund(voucher_id=voucher.pk, by=order.user, reason="customer")
+
+
+def test_a_rewarded_first_order_refunded_whole_takes_the_unused_coupons_back(
+    client, reward, referrer, django_capture_on_commit_callbacks
+):
+    friend = friend_of(referrer)
+    order = first_paid_order(friend, django_capture_on_commit_callbacks, stock=10)
+    [mine] = referral_coupons(referrer)
+    spent = services.order_create(
+        user=referrer,
+        offer_id=OfferFactory(price=Decimal("88.00")).pk,
+        quantity=1,
+        coupon_id=mine.pk,
+    )
+    refund_all(order)
+    decided = ReferralReward.objects.get()
+    assert decided.outcome == ReferralReward.Outcome.WITHDRAWN
+    [theirs] = referral_coupons(friend)
+    assert theirs.status == Coupon.Status.WITHDRAWN  # unused: taken back
+    mine.refresh_from_db()
+    assert (mine.status, mine.order) == (Coupon.Status.USED, spent)  # spent: stays spent
+    client.force_login(friend)
+    assert (
+        "The first order that earned it was refunded."
+        in client.get(reverse("orders:coupons")).content.decode()
+    )
+    client.force_login(referrer)
+    page = client.get(reverse("orders:invite")).content.decode()
+    assert "Not eligible" in page
+    assert "1 friend signed up through your link; 0 earned you a reward." in page
+    assert referral_reward_withdraw(order=order) is None  # asked again: nothing more
+    assert ReferralReward.objects.get().outcome == ReferralReward.Outcome.WITHDRAWN
+
+
+def test_refunding_part_of_the_first_order_keeps_the_reward(
+    reward, referrer, django_capture_on_commit_callbacks
+):
+    friend = friend_of(referrer)
+    with django_capture_on_commit_callbacks(execute=True):
+        order = make_paid_order(friend, OfferFactory(stock=10), quantity=2)
+    services.voucher_refund(voucher_id=order.vouchers.first().pk, by=friend, reason="customer")
+    assert ReferralReward.objects.get().outcome == ReferralReward.Outcome.GRANTED
+    assert all(c.status == Coupon.Status.AVAILABLE for c in referral_coupons(referrer))
+
+
+def test_a_withdrawn_reward_still_counts_against_its_network_and_card(
+    reward, referrer, django_capture_on_commit_callbacks
+):
+    """Refunding cannot clear the way for the next account from one person."""
+    first = friend_of(referrer, address="10.5.5.5")
+    order = first_paid_order(first, django_capture_on_commit_callbacks)
+    Order.objects.filter(pk=order.pk).update(payer="card:cccc")
+    refund_all(order)
+    again_network = friend_of(referrer, address="10.5.5.5")
+    first_paid_order(again_network, django_capture_on_commit_callbacks)
+    again_card = friend_of(referrer, address="10.6.6.6")
+    paid = make_paid_order(again_card, OfferFactory())
+    Order.objects.filter(pk=paid.pk).update(payer="card:cccc")
+    services.referral_reward(order_id=paid.pk)
+    reasons = dict(ReferralReward.objects.values_list("referred_id", "reason"))
+    assert reasons[again_network.pk] == "same_network"
+    assert reasons[again_card.pk] == "same_payer"
+
+
+def test_a_first_order_refunded_before_the_decision_earns_nothing(reward, referrer):
+    """The reward's task may run late (a broker down): a refund before it counts."""
+    friend = friend_of(referrer)
+    order = make_paid_order(friend, OfferFactory())  # its task waits for the commit
+    refund_all(order)
+    services.referral_reward(order_id=order.pk)  # the task, late
+    assert ReferralReward.objects.get().reason == "refunded"
+    assert not Coupon.objects.filter(source=Coupon.Source.REFERRAL).exists()
