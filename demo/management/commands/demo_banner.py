@@ -34,6 +34,8 @@ class Command(BaseCommand):
             "",
             f"Promo code at checkout: {DEMO_PROMO_CODE} (¥20 off orders of ¥150 or more);",
             "new accounts get a welcome red packet, deal pages offer coupons.",
+            f"Coupons to claim: {url}coupons/",
+            "Invite a friend (My account → Invite friends): you both get ¥20.",
             "",
             f"Admin:    {url}admin/",
             f"API docs: {url}api/docs/",
