@@ -144,15 +144,12 @@ class ReferralFriendOutput(serializers.Serializer):
     )
 
 
-class ReferralTermsOutput(serializers.Serializer):
-    title = serializers.CharField()
-    kind = serializers.CharField()
-    value = serializers.DecimalField(max_digits=10, decimal_places=2)
-    max_discount = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
-    min_spend = serializers.DecimalField(max_digits=12, decimal_places=2)
-    currency = serializers.CharField()
-    valid_days = serializers.IntegerField(allow_null=True)
+class ReferralTermsOutput(ModelOutputSerializer):
     per_user_limit = serializers.IntegerField(help_text="Rewards one customer can earn.")
+
+    class Meta:
+        model = CouponCampaign
+        fields = (*(t for t in TERMS if t != "scope"), "valid_days", "per_user_limit")
 
 
 class ReferralsOutput(serializers.Serializer):

@@ -5,7 +5,6 @@ Stripe's webhook endpoint."""
 import logging
 from urllib.parse import urlsplit
 
-import segno
 from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
@@ -19,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from o2o.errors import DomainError
+from o2o.qr import qr_svg
 
 from . import services
 from .gateways import DEV, GatewayError, is_test_mode
@@ -76,9 +76,7 @@ def dev_pay(request: HttpRequest, key: str) -> HttpResponse:
     }
     if payment.method == Payment.Method.WECHAT_PAY:
         # What a real QR code would carry: an address only this dev page knows.
-        context["qr_svg"] = segno.make(request.build_absolute_uri(), error="m").svg_inline(
-            scale=5, dark="#212529", omitsize=True
-        )
+        context["qr_svg"] = qr_svg(request.build_absolute_uri(), scale=5)
     return render(request, DEV_PAGES[payment.method], context)
 
 
@@ -119,15 +117,13 @@ def stripe_pay(request: HttpRequest, key: str) -> HttpResponseBase:
     if payment.method == Payment.Method.WECHAT_PAY:
         # The QR code comes inline (a data: image, which the site's policy
         # allows) or is drawn here from its text: no outside request.
-        qr_svg = ""
+        svg = ""
         if not payment.action.get("qr_image"):
-            qr_svg = segno.make(payment.action.get("qr_data", ""), error="m").svg_inline(
-                scale=5, dark="#212529", omitsize=True
-            )
+            svg = qr_svg(payment.action.get("qr_data", ""), scale=5)
         return render(
             request,
             "payments/wechat_pay.html",
-            {"payment": payment, "order": payment.order, "qr_svg": qr_svg},
+            {"payment": payment, "order": payment.order, "qr_svg": svg},
         )
     context = {
         "payment": payment,

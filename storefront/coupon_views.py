@@ -35,10 +35,15 @@ def campaign_terms(campaign: CouponCampaign) -> str:
     else:
         text = _("%(amount)s off") % {"amount": money(campaign.value, campaign.currency)}
     if campaign.min_spend:
-        text += " · " + _("on orders of %(amount)s or more") % {
-            "amount": money(campaign.min_spend, campaign.currency)
-        }
+        text += " · " + spend_terms(campaign)
     return text
+
+
+def spend_terms(campaign: CouponCampaign) -> str:
+    """A campaign's minimum spend, as a shopper reads it."""
+    return _("on orders of %(amount)s or more") % {
+        "amount": money(campaign.min_spend, campaign.currency)
+    }
 
 
 def applies_to(campaign: CouponCampaign) -> str:

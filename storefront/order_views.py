@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from o2o.errors import DomainError
 from o2o.http import parse_int
+from o2o.qr import qr_svg
 from o2o.templatetags.market import money
 from offers.models import Offer
 from offers.selectors import buyable, buyable_offers, coming_offers, visible_offers
@@ -29,6 +30,8 @@ from orders.models import Coupon, Order, Voucher
 from payments.selectors import method_choices
 from payments.services import method_refusal, payment_start
 from reviews.services import review_create
+
+from .coupon_views import spend_terms
 
 
 def _max_quantity(offer: Offer, user: object) -> int:
@@ -45,32 +48,23 @@ COUPON_CODES = {"coupon_not_found", "used", "expired", "out_of_scope", "min_spen
 PROMO_CODES = {"promo_code_not_found", "campaign_closed", "not_eligible", "already_claimed"}
 
 
-def _coupon_choices(
-    coupons: list[Coupon], *, price: Decimal, quantity: int
-) -> tuple[list[tuple[str, str]], str]:
-    """The coupon radio buttons, each saying what it takes off this order,
-    and the best one's value (the most off, its minimum spend met)."""
-    subtotal = price * quantity
-    choices, best, best_off = [], "", Decimal("0")
+def _coupon_choices(coupons: list[Coupon], *, subtotal: Decimal) -> list[tuple[str, str]]:
+    """The coupon radio buttons, each saying what it takes off this order."""
+    choices = []
     for coupon in coupons:
         campaign = coupon.campaign
         off = services.coupon_discount(campaign, subtotal)
-        met = subtotal >= campaign.min_spend
         label = _("%(title)s: %(off)s off") % {
             "title": campaign.title,
             "off": money(off, campaign.currency),
         }
         if campaign.min_spend:
-            label += " · " + _("on orders of %(amount)s or more") % {
-                "amount": money(campaign.min_spend, campaign.currency)
-            }
+            label += " · " + spend_terms(campaign)
         label += " · " + _("until %(day)s") % {
             "day": date_format(coupon.valid_until, "SHORT_DATE_FORMAT")
         }
         choices.append((str(coupon.pk), label))
-        if met and off > best_off:
-            best, best_off = str(coupon.pk), off
-    return choices, best
+    return choices
 
 
 @login_required
@@ -86,14 +80,12 @@ def checkout(request: HttpRequest, pk: int) -> HttpResponse:
     max_quantity = _max_quantity(offer, request.user)
     coupons = list(selectors.coupons_usable_on(request.user, offer, now=timezone.now()))  # type: ignore[arg-type]
     quantity = parse_int(request.POST.get("quantity")) or 1
-    choices, best = _coupon_choices(coupons, price=offer.price, quantity=max(quantity, 1))
-    chosen = next((c for c in coupons if str(c.pk) == (request.POST.get("coupon", best))), None)
     subtotal = offer.price * max(quantity, 1)
-    saving = (
-        services.coupon_discount(chosen.campaign, subtotal)
-        if chosen and subtotal >= chosen.campaign.min_spend
-        else Decimal("0.00")
-    )
+    best_coupon = services.best_coupon(coupons, subtotal)
+    best = str(best_coupon.pk) if best_coupon else ""
+    chosen = next((c for c in coupons if str(c.pk) == (request.POST.get("coupon", best))), None)
+    saving = services.coupon_saving(chosen.campaign, subtotal) if chosen else Decimal("0.00")
+    choices = _coupon_choices(coupons, subtotal=subtotal)
     form = CheckoutForm(
         request.POST or None,
         max_quantity=max_quantity,
@@ -227,9 +219,7 @@ def voucher_list(request: HttpRequest) -> HttpResponse:
         ],
     }
     for voucher in groups["ready"]:
-        voucher.qr_svg = segno.make(voucher.code, error="m").svg_inline(  # type: ignore[attr-defined]
-            scale=4, dark="#212529", omitsize=True
-        )
+        voucher.qr_svg = qr_svg(voucher.code, scale=4)  # type: ignore[attr-defined]
     return render(request, "orders/vouchers.html", {"groups": groups, "total": len(vouchers)})
 
 

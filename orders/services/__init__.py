@@ -28,6 +28,7 @@ from .checkout import (
 )
 from .coupons import (
     ADMIN_GRANT_MAX,
+    best_coupon,
     campaign_create,
     campaign_set_status,
     coupon_claim,
@@ -35,6 +36,7 @@ from .coupons import (
     coupon_give_back,
     coupon_grant,
     coupon_refusal,
+    coupon_saving,
     coupons_grant_by_admin,
 )
 from .expiry import expire_vouchers, vouchers_to_expire
@@ -48,6 +50,7 @@ __all__ = [
     "SOLD_OUT",
     "RedemptionRefused",
     "RefundReason",
+    "best_coupon",
     "campaign_create",
     "campaign_set_status",
     "cancel_unpaid_orders",
@@ -57,6 +60,7 @@ __all__ = [
     "coupon_give_back",
     "coupon_grant",
     "coupon_refusal",
+    "coupon_saving",
     "coupons_grant_by_admin",
     "expire_vouchers",
     "order_cancel",

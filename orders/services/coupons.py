@@ -155,6 +155,32 @@ def coupon_discount(campaign: CouponCampaign, subtotal: Decimal) -> Decimal:
     return max(min(off, subtotal - CENT), Decimal("0.00"))
 
 
+def min_spend_met(campaign: CouponCampaign, subtotal: Decimal) -> bool:
+    """Whether `subtotal` reaches the campaign's minimum spend (to the cent)."""
+    return to_minor(subtotal, campaign.currency) >= to_minor(campaign.min_spend, campaign.currency)
+
+
+def coupon_saving(campaign: CouponCampaign, subtotal: Decimal) -> Decimal:
+    """What the campaign's coupon saves on `subtotal`: its discount when the
+    minimum spend is met, else nothing."""
+    return (
+        coupon_discount(campaign, subtotal)
+        if min_spend_met(campaign, subtotal)
+        else Decimal("0.00")
+    )
+
+
+def best_coupon(coupons: list[Coupon], subtotal: Decimal) -> Coupon | None:
+    """Of usable coupons, the one saving most on `subtotal` (the first of
+    equals; none when none saves anything): what checkout preselects."""
+    best, best_off = None, Decimal("0")
+    for coupon in coupons:
+        off = coupon_saving(coupon.campaign, subtotal)
+        if off > best_off:
+            best, best_off = coupon, off
+    return best
+
+
 def coupon_refusal(
     coupon: Coupon, *, offer: Offer, subtotal: Decimal, now: datetime
 ) -> Conflict | None:
@@ -175,7 +201,7 @@ def coupon_refusal(
     in_scope = CouponCampaign.objects.filter(campaigns_for_offer(offer), pk=campaign.pk)
     if campaign.currency != offer.currency or not in_scope.exists():
         return Conflict("out_of_scope", _("This coupon cannot be used on this deal."))
-    if to_minor(subtotal, offer.currency) < to_minor(campaign.min_spend, offer.currency):
+    if not min_spend_met(campaign, subtotal):
         return Conflict(
             "min_spend_not_met",
             _("This coupon needs a spend of at least %(amount)s.") % {"amount": campaign.min_spend},
