@@ -378,6 +378,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "orders.models.Order.Status",
         "VoucherStatusEnum": "orders.models.Voucher.Status",
+        "CouponKindEnum": "orders.models.CouponCampaign.Kind",
     },
 }
 
